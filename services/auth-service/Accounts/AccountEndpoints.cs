@@ -1,0 +1,73 @@
+using AuthService.Http;
+using AuthService.Passwords;
+using AuthService.Tokens;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AuthService.Accounts;
+
+/// <summary>Signup, email verification and the caller's own profile.</summary>
+public static class AccountEndpoints
+{
+    // One answer whether or not the address already has an account: signup must not reveal accounts.
+    private static readonly MessageResponse SignupAccepted = new("Check your inbox to verify your email address.");
+    private static readonly MessageResponse ResendAccepted = new("If the address has an unverified account, a new verification email is on its way.");
+
+    public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
+    {
+        var auth = app.MapGroup("/auth").WithTags("Accounts");
+        auth.MapPost("/signup", Signup).WithName("Signup");
+        auth.MapPost("/verify-email", VerifyEmail).WithName("VerifyEmail");
+        auth.MapPost("/resend-verification", ResendVerification).WithName("ResendVerification");
+
+        var me = auth.MapGroup("/me").RequireAuthorization();
+        me.MapGet("", GetMe).WithName("GetMe");
+        me.MapPatch("", UpdateMe).WithName("UpdateMe");
+        return app;
+    }
+
+    public static async Task<Results<Accepted<MessageResponse>, ProblemHttpResult>> Signup(
+        SignupRequest request, PasswordPolicy policy, Argon2id hasher, AccountStore store, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var email = EmailAddress.Normalize(request.Email);
+        if (email is null) errors["email"] = [request.Email is null ? FieldErrors.Required : FieldErrors.InvalidFormat];
+        if (request.Password is null) errors["password"] = [FieldErrors.Required];
+        else if (policy.Check(request.Password, email) is { Count: > 0 } passwordErrors) errors["password"] = [.. passwordErrors];
+        if (FieldErrors.CheckDisplayName(request.DisplayName, out var displayName) is { } nameError) errors["displayName"] = [nameError];
+        if (errors.Count > 0) return Problems.Validation(errors);
+
+        // Hash before looking at the table: a taken email costs the same time as a new one.
+        var hash = await hasher.HashAsync(request.Password!, ct);
+        await store.SignupAsync(email!, hash, displayName, ct);
+        return TypedResults.Accepted((string?)null, SignupAccepted);
+    }
+
+    public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> VerifyEmail(TokenRequest request, AccountStore store, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(request.Token))
+            return Problems.Validation(new Dictionary<string, string[]> { ["token"] = [FieldErrors.Required] });
+        if (!OpaqueToken.LooksValid(request.Token) || await store.VerifyEmailAsync(request.Token, ct) is not { } user)
+            return Problems.Create(400, ErrorCodes.InvalidToken, "The verification link is invalid, used or expired");
+        return TypedResults.Ok(user);
+    }
+
+    public static async Task<Results<Accepted<MessageResponse>, ProblemHttpResult>> ResendVerification(EmailRequest request, AccountStore store, CancellationToken ct)
+    {
+        var email = EmailAddress.Normalize(request.Email);
+        if (email is null)
+            return Problems.Validation(new Dictionary<string, string[]> { ["email"] = [request.Email is null ? FieldErrors.Required : FieldErrors.InvalidFormat] });
+        await store.ResendVerificationAsync(email, ct);
+        return TypedResults.Accepted((string?)null, ResendAccepted);
+    }
+
+    public static Ok<UserResponse> GetMe(HttpContext http) => TypedResults.Ok(http.GetAuthenticatedUser().User);
+
+    public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> UpdateMe(UpdateProfileRequest request, HttpContext http, AccountStore store, CancellationToken ct)
+    {
+        var error = request.DisplayName is null ? FieldErrors.Required : FieldErrors.CheckDisplayName(request.DisplayName, out _);
+        if (error is not null) return Problems.Validation(new Dictionary<string, string[]> { ["displayName"] = [error] });
+        FieldErrors.CheckDisplayName(request.DisplayName, out var trimmed);
+        var user = await store.UpdateDisplayNameAsync(http.GetAuthenticatedUser().User.Id, trimmed, ct);
+        return user is null ? Problems.Unauthorized() : TypedResults.Ok(user);
+    }
+}

@@ -1,0 +1,31 @@
+namespace AuthService.Accounts;
+
+// Members are nullable on purpose: a missing field is a validation error with a code, not a
+// deserialization failure.
+public sealed record SignupRequest(string? Email, string? Password, string? DisplayName);
+public sealed record TokenRequest(string? Token);
+public sealed record EmailRequest(string? Email);
+public sealed record UpdateProfileRequest(string? DisplayName);
+
+public sealed record UserResponse(Guid Id, string Email, bool EmailVerified, string? DisplayName, DateTimeOffset CreatedAt);
+public sealed record MessageResponse(string Message);
+
+public static class FieldErrors
+{
+    public const string Required = "required";
+    public const string InvalidFormat = "invalid_format";
+    public const string TooLong = "too_long";
+    public const string TooShort = "too_short";
+
+    /// <summary>displayName: trimmed, 1–100 characters, no control characters.</summary>
+    public static string? CheckDisplayName(string? value, out string? trimmed)
+    {
+        trimmed = value?.Trim();
+        if (trimmed is null) return null;
+        if (trimmed.Length == 0) return TooShort;
+        if (trimmed.Length > 100) return TooLong;
+        // Control characters and bidi overrides can disguise a name in other users' screens.
+        return trimmed.Any(c => char.IsControl(c) || c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069')
+            ? InvalidFormat : null;
+    }
+}

@@ -1,0 +1,28 @@
+using Npgsql;
+
+namespace AuthService.Data;
+
+public static class DataServiceCollectionExtensions
+{
+    /// <summary>One <see cref="NpgsqlDataSource"/> for the process; connections are taken per unit of work.</summary>
+    public static IServiceCollection AddDatabase(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString("Postgres");
+        if (string.IsNullOrWhiteSpace(connectionString))
+            throw new InvalidOperationException("ConnectionStrings:Postgres is required (environment: ConnectionStrings__Postgres).");
+
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (!connectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase))
+        {
+            // Fail fast during an outage: requests answer 503 within seconds instead of hanging.
+            builder.ConnectionStringBuilder.Timeout = 3;
+            builder.ConnectionStringBuilder.CommandTimeout = 10;
+        }
+        builder.ConnectionStringBuilder.ApplicationName ??= "auth-service";
+        services.AddSingleton(builder.Build());
+        services.AddSingleton<MigrationRunner>();
+        services.AddSingleton<StartupGate>();
+        services.AddHostedService<DatabaseInitializer>();
+        return services;
+    }
+}

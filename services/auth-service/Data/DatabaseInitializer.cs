@@ -1,0 +1,108 @@
+using AuthService.Tokens;
+using Npgsql;
+using Polly;
+using Polly.Retry;
+
+namespace AuthService.Data;
+
+/// <summary>
+/// Brings the database up to date at startup (migrations, a signing key) and keeps the key ring
+/// fresh afterwards. It waits for PostgreSQL with backoff instead of crashing, so the service can
+/// start before its database; until it is done, <see cref="StartupGate"/> holds requests back.
+/// </summary>
+public sealed class DatabaseInitializer(
+    MigrationRunner migrations, SigningKeyStore keyStore, SigningKeyRing keyRing, StartupGate gate,
+    TimeProvider clock, ILogger<DatabaseInitializer> logger) : BackgroundService
+{
+    public static readonly TimeSpan KeyReloadInterval = TimeSpan.FromSeconds(30);
+
+    private static readonly ResiliencePipeline WaitForDatabase = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>().Handle<TimeoutException>(),
+            MaxRetryAttempts = int.MaxValue,
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = TimeSpan.FromMilliseconds(200),
+            MaxDelay = TimeSpan.FromSeconds(2),
+            UseJitter = true,
+        })
+        .Build();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await WaitForDatabase.ExecuteAsync(async ct =>
+            {
+                var applied = await migrations.ApplyAsync(ct);
+                if (await keyStore.EnsureSigningKeyAsync(clock.GetUtcNow(), clock.GetUtcNow(), ct))
+                    logger.LogInformation("Created the first signing key");
+                await keyRing.ReloadAsync(ct);
+                logger.LogInformation("Database ready ({Applied} migration(s) applied)", applied);
+            }, stoppingToken);
+            gate.Open();
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception e)
+        {
+            gate.Fail(e);
+            logger.LogCritical(e, "Database initialization failed");
+            throw;
+        }
+
+        using var timer = new PeriodicTimer(KeyReloadInterval, clock);
+        while (await WaitTick(timer, stoppingToken))
+        {
+            try
+            {
+                await keyRing.ReloadAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                logger.LogWarning("Signing keys not reloaded, database unavailable: {Message}", e.Message);
+            }
+        }
+    }
+
+    private static async Task<bool> WaitTick(PeriodicTimer timer, CancellationToken ct)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>Open once the database is migrated and the signing keys are loaded.</summary>
+public sealed class StartupGate
+{
+    private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool IsOpen => ready.Task.IsCompletedSuccessfully;
+
+    public void Open() => ready.TrySetResult();
+
+    public void Fail(Exception e) => ready.TrySetException(e);
+
+    /// <summary>True when open, waiting at most <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        if (IsOpen) return true;
+        try
+        {
+            await ready.Task.WaitAsync(timeout, ct);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+}

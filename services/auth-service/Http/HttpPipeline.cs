@@ -1,0 +1,71 @@
+using AuthService.Data;
+
+namespace AuthService.Http;
+
+/// <summary>Cross-cutting HTTP behaviour: body limits, problem+json for every error, security headers, startup gate.</summary>
+public static class HttpPipeline
+{
+    public const int MaxBodyBytes = 16 * 1024;
+
+    public static WebApplicationBuilder AddHttpPipeline(this WebApplicationBuilder builder)
+    {
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = MaxBodyBytes;
+        });
+        var services = builder.Services;
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        // Binding failures end as a bare 400/415; the status-code page below turns them into problems.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.AllowDuplicateProperties = false;
+            o.SerializerOptions.MaxDepth = 16;
+        });
+        services.AddSingleton<CsrfFilter>();
+        return builder;
+    }
+
+    public static WebApplication UseHttpPipeline(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(Problems.WriteForStatusAsync);
+        app.Use(SecurityHeaders);
+        app.Use(LimitBody);
+        app.Use(WaitForStartup);
+        return app;
+    }
+
+    private static Task SecurityHeaders(HttpContext http, RequestDelegate next)
+    {
+        var headers = http.Response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers["Referrer-Policy"] = "no-referrer";
+        if (http.Request.IsHttps) headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
+        return next(http);
+    }
+
+    /// <summary>Refuses a declared oversized body before reading it; Kestrel's limit catches chunked ones.</summary>
+    private static Task LimitBody(HttpContext http, RequestDelegate next)
+    {
+        if (http.Request.ContentLength > MaxBodyBytes)
+            return Problems.WriteAsync(http, 413, ErrorCodes.PayloadTooLarge, "Request body too large");
+        return next(http);
+    }
+
+    private static async Task WaitForStartup(HttpContext http, RequestDelegate next)
+    {
+        var gate = http.RequestServices.GetRequiredService<StartupGate>();
+        if (!gate.IsOpen && !http.Request.Path.StartsWithSegments("/healthz") && !http.Request.Path.StartsWithSegments("/readyz")
+            && !await gate.WaitAsync(TimeSpan.FromSeconds(10), http.RequestAborted))
+        {
+            http.Response.Headers.RetryAfter = "2";
+            await Problems.WriteAsync(http, 503, ErrorCodes.ServiceUnavailable, "The service is starting");
+            return;
+        }
+        await next(http);
+    }
+}

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Options;
+
+namespace AuthService.Options;
+
+/// <summary>Collects every configuration problem so a deployer sees them all in one message.</summary>
+public sealed class AuthOptionsValidator(IHostEnvironment environment) : IValidateOptions<AuthOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AuthOptions o)
+    {
+        var errors = new List<string>();
+        var development = environment.IsDevelopment();
+
+        if (string.IsNullOrWhiteSpace(o.Issuer))
+        {
+            if (!development) errors.Add("Auth:Issuer is required (the public base URL of this service).");
+        }
+        else if (!Uri.TryCreate(o.Issuer, UriKind.Absolute, out var issuer) || issuer.Scheme is not ("http" or "https"))
+        {
+            errors.Add("Auth:Issuer must be an absolute http(s) URL.");
+        }
+
+        if (string.IsNullOrWhiteSpace(o.Audience)) errors.Add("Auth:Audience must not be empty.");
+        if (!string.IsNullOrEmpty(o.AppBaseUrl) && !Uri.TryCreate(o.AppBaseUrl, UriKind.Absolute, out _))
+            errors.Add("Auth:AppBaseUrl must be an absolute URL.");
+        foreach (var origin in o.AllowedOrigins)
+            if (!Uri.TryCreate(origin, UriKind.Absolute, out var u) || u.PathAndQuery != "/")
+                errors.Add($"Auth:AllowedOrigins entry '{origin}' must be an origin such as https://app.example.com.");
+
+        Positive(o.AccessTokenLifetime, "Auth:AccessTokenLifetime");
+        Positive(o.RefreshTokenIdleLifetime, "Auth:RefreshTokenIdleLifetime");
+        Positive(o.SessionLifetime, "Auth:SessionLifetime");
+        Positive(o.VerifyEmailTokenLifetime, "Auth:VerifyEmailTokenLifetime");
+        Positive(o.ResetPasswordTokenLifetime, "Auth:ResetPasswordTokenLifetime");
+        Positive(o.RefreshLockTimeout, "Auth:RefreshLockTimeout");
+        if (o.RefreshReuseGrace < TimeSpan.Zero) errors.Add("Auth:RefreshReuseGrace must not be negative.");
+
+        if (string.IsNullOrWhiteSpace(o.KeyEncryptionKey))
+        {
+            if (!development) errors.Add("Auth:KeyEncryptionKey is required (base64 of 32 random bytes).");
+        }
+        else if (!IsBase64Of32Bytes(o.KeyEncryptionKey))
+        {
+            errors.Add("Auth:KeyEncryptionKey must be base64 of exactly 32 bytes.");
+        }
+
+        if (o.Password.MinLength is < 8 or > 128) errors.Add("Auth:Password:MinLength must be between 8 and 128.");
+        if (o.Password.HashIterations < 2) errors.Add("Auth:Password:HashIterations must be at least 2.");
+        if (o.Password.HashMemoryKiB < 19 * 1024) errors.Add("Auth:Password:HashMemoryKiB must be at least 19456 (19 MiB).");
+        if (o.Password.MaxConcurrentHashes < 1) errors.Add("Auth:Password:MaxConcurrentHashes must be at least 1.");
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+
+        void Positive(TimeSpan value, string key)
+        {
+            if (value <= TimeSpan.Zero) errors.Add($"{key} must be a positive TimeSpan such as 00:15:00.");
+        }
+    }
+
+    private static bool IsBase64Of32Bytes(string value)
+    {
+        Span<byte> buffer = stackalloc byte[48];
+        return Convert.TryFromBase64String(value.Trim(), buffer, out var written) && written == 32;
+    }
+}

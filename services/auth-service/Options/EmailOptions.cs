@@ -1,0 +1,29 @@
+namespace AuthService.Options;
+
+public sealed class EmailOptions
+{
+    public const string Section = "Email";
+
+    /// <summary><c>log</c> or <c>smtp</c>.</summary>
+    public string Transport { get; set; } = "log";
+    public string ProductName { get; set; } = "auth-service";
+    public string From { get; set; } = "no-reply@localhost";
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public int MaxAttempts { get; set; } = 8;
+    public SmtpOptions Smtp { get; set; } = new();
+}
+
+public sealed class SmtpOptions
+{
+    public string Host { get; set; } = "localhost";
+    public int Port { get; set; } = 25;
+    public bool StartTls { get; set; }
+    public string? Username { get; set; }
+    public string? Password { get; set; }
+}
+
+public sealed class DevEndpointsOptions
+{
+    public const string Section = "DevEndpoints";
+    public bool Enabled { get; set; }
+}

@@ -1,0 +1,42 @@
+using AuthService.Accounts;
+using AuthService.Data;
+using AuthService.Email;
+using AuthService.Http;
+using AuthService.Options;
+using AuthService.Passwords;
+using AuthService.Sessions;
+using AuthService.Tokens;
+using Microsoft.Extensions.Options;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddAuthServiceOptions();
+builder.AddHttpPipeline();
+builder.Services.AddDatabase(builder.Configuration);
+builder.Services.AddHealth();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<PasswordPolicy>().AddSingleton<Argon2id>();
+builder.Services.AddSingleton<ServerSecrets>().AddSingleton<SigningKeyStore>().AddSingleton<SigningKeyRing>().AddSingleton<AccessTokenIssuer>();
+builder.Services.AddBearerAuthentication();
+builder.Services.AddSingleton<SessionStore>().AddSingleton<RefreshRotation>().AddSingleton<RefreshCookie>();
+builder.Services.AddSingleton<AccountStore>();
+builder.Services.AddEmail();
+builder.Services.AddOpenApi();
+
+var app = builder.Build();
+
+app.UseHttpPipeline();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapHealth();
+app.MapWellKnown();
+app.MapAccounts();
+app.MapSessions();
+app.MapDevMailbox();
+app.MapOpenApi();
+
+app.Run();
+
+/// <summary>Entry point; public for WebApplicationFactory in the tests.</summary>
+public partial class Program;

@@ -1,0 +1,120 @@
+using AuthService.Accounts;
+using AuthService.Http;
+using AuthService.Passwords;
+using AuthService.Tokens;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AuthService.Sessions;
+
+/// <summary>Signin, refresh-token rotation, logout and the caller's session list.</summary>
+public static class SessionEndpoints
+{
+    public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder app)
+    {
+        var auth = app.MapGroup("/auth").WithTags("Sessions");
+        auth.MapPost("/signin", Signin).WithName("Signin");
+        auth.MapPost("/refresh", Refresh).WithName("Refresh").AddEndpointFilter<CsrfFilter>();
+        auth.MapPost("/logout", Logout).WithName("Logout").AddEndpointFilter<CsrfFilter>();
+        auth.MapPost("/logout-all", LogoutAll).WithName("LogoutAll").RequireAuthorization();
+
+        var sessions = auth.MapGroup("/sessions").RequireAuthorization();
+        sessions.MapGet("", ListSessions).WithName("ListSessions");
+        sessions.MapDelete("/{id}", DeleteSession).WithName("DeleteSession");
+        return app;
+    }
+
+    public static async Task<Results<Ok<AccessTokenResponse>, ProblemHttpResult>> Signin(
+        SigninRequest request, HttpContext http, AccountStore accounts, SessionStore sessions, Argon2id hasher,
+        AccessTokenIssuer issuer, RefreshCookie cookie, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrEmpty(request.Email)) errors["email"] = [FieldErrors.Required];
+        if (string.IsNullOrEmpty(request.Password)) errors["password"] = [FieldErrors.Required];
+        if (errors.Count > 0) return Problems.Validation(errors);
+
+        var email = EmailAddress.Normalize(request.Email);
+        var credentials = email is null ? null : await accounts.FindCredentialsAsync(email, ct);
+        if (credentials is null)
+        {
+            // Unknown email: spend one hash anyway so the answer's timing does not reveal accounts.
+            await hasher.VerifyDecoyAsync(request.Password!, ct);
+            return InvalidCredentials();
+        }
+        if (!await hasher.VerifyAsync(credentials.PasswordHash, request.Password!, ct)) return InvalidCredentials();
+
+        // Only after the password was checked, so this does not reveal accounts either.
+        if (!credentials.User.EmailVerified)
+            return Problems.Create(403, ErrorCodes.EmailNotVerified, "Verify your email address before signing in");
+
+        if (hasher.NeedsRehash(credentials.PasswordHash))
+            await accounts.UpdatePasswordHashAsync(credentials.User.Id, await hasher.HashAsync(request.Password!, ct), ct);
+
+        var session = await sessions.CreateAsync(credentials.User.Id, http.Request.Headers.UserAgent, http.Connection.RemoteIpAddress?.ToString(), ct);
+        cookie.Write(http.Response, session.RefreshToken, session.ExpiresAt);
+        return TokenResponse(http, issuer.Issue(credentials.User, session.Id));
+    }
+
+    public static async Task<Results<Ok<AccessTokenResponse>, ProblemHttpResult>> Refresh(
+        HttpContext http, RefreshRotation rotation, AccessTokenIssuer issuer, RefreshCookie cookie, CancellationToken ct)
+    {
+        var presented = cookie.Read(http.Request);
+        if (string.IsNullOrEmpty(presented))
+            return Problems.Create(401, ErrorCodes.RefreshTokenMissing, "No refresh token cookie");
+
+        var result = await rotation.RotateAsync(presented, ct);
+        switch (result.Outcome)
+        {
+            case RefreshOutcome.Rotated or RefreshOutcome.Grace:
+                cookie.Write(http.Response, result.NewToken!, result.SessionExpiresAt);
+                return TokenResponse(http, issuer.Issue(result.User!, result.SessionId));
+            case RefreshOutcome.Conflict:
+                http.Response.Headers.RetryAfter = "1";
+                return Problems.Create(409, ErrorCodes.RefreshConflict, "A refresh of this session is in progress, retry shortly");
+            case RefreshOutcome.Reused:
+                cookie.Clear(http.Response);
+                return Problems.Create(401, ErrorCodes.RefreshTokenReused, "Refresh token reuse detected; the session was revoked");
+            default:
+                cookie.Clear(http.Response);
+                return Problems.Create(401, ErrorCodes.RefreshTokenInvalid, "The refresh token is invalid or expired");
+        }
+    }
+
+    public static async Task<NoContent> Logout(HttpContext http, SessionStore sessions, RefreshCookie cookie, CancellationToken ct)
+    {
+        var presented = cookie.Read(http.Request);
+        if (OpaqueToken.LooksValid(presented)) await sessions.RevokeByRefreshTokenAsync(presented!, "logout", ct);
+        cookie.Clear(http.Response);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<NoContent> LogoutAll(HttpContext http, SessionStore sessions, RefreshCookie cookie, CancellationToken ct)
+    {
+        await sessions.RevokeAllForUserAsync(http.GetAuthenticatedUser().User.Id, "logout_all", exceptSessionId: null, ct);
+        cookie.Clear(http.Response);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<IReadOnlyList<SessionResponse>>> ListSessions(HttpContext http, SessionStore sessions, CancellationToken ct)
+    {
+        var caller = http.GetAuthenticatedUser();
+        return TypedResults.Ok(await sessions.ListLiveAsync(caller.User.Id, caller.SessionId, ct));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteSession(string id, HttpContext http, SessionStore sessions, CancellationToken ct)
+    {
+        var caller = http.GetAuthenticatedUser();
+        if (!Guid.TryParse(id, out var sessionId) || !await sessions.RevokeOwnAsync(caller.User.Id, sessionId, "deleted", ct))
+            return Problems.NotFound();
+        return TypedResults.NoContent();
+    }
+
+    private static ProblemHttpResult InvalidCredentials() =>
+        Problems.Create(401, ErrorCodes.InvalidCredentials, "Invalid email or password");
+
+    private static Ok<AccessTokenResponse> TokenResponse(HttpContext http, AccessTokenResponse response)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers.Pragma = "no-cache";
+        return TypedResults.Ok(response);
+    }
+}

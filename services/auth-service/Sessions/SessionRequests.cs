@@ -1,0 +1,3 @@
+namespace AuthService.Sessions;
+
+public sealed record SigninRequest(string? Email, string? Password);

@@ -1,0 +1,115 @@
+using AuthService.Accounts;
+using AuthService.Options;
+using AuthService.Tokens;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace AuthService.Sessions;
+
+public sealed record NewSession(Guid Id, string RefreshToken, DateTimeOffset ExpiresAt);
+
+public sealed record SessionResponse(Guid Id, DateTimeOffset CreatedAt, DateTimeOffset LastUsedAt, DateTimeOffset ExpiresAt,
+    string? UserAgent, string? Ip, bool Current);
+
+/// <summary>Sessions (one refresh-token family per signin) and their revocation.</summary>
+public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOptions> options, TimeProvider clock)
+{
+    private readonly AuthOptions auth = options.Value;
+
+    public async Task<NewSession> CreateAsync(Guid userId, string? userAgent, string? ip, CancellationToken ct)
+    {
+        // Session and its first refresh token in one statement: atomic, one round trip.
+        const string sql = """
+            WITH s AS (
+                INSERT INTO sessions (id, user_id, created_at, last_used_at, idle_expires_at, expires_at, user_agent, ip)
+                VALUES (@id, @userId, @now, @now, @idleExpiresAt, @expiresAt, @userAgent, @ip)
+                RETURNING id)
+            INSERT INTO refresh_tokens (session_id, token_hash, created_at)
+            SELECT id, @tokenHash, @now FROM s
+            """;
+        var now = clock.GetUtcNow();
+        var id = Guid.CreateVersion7(now);
+        var token = OpaqueToken.New();
+        var expiresAt = now + auth.SessionLifetime;
+        var idleExpiresAt = Min(now + auth.RefreshTokenIdleLifetime, expiresAt);
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(sql, new
+        {
+            id, userId, now, idleExpiresAt, expiresAt,
+            userAgent = Truncate(userAgent, 512), ip, tokenHash = OpaqueToken.Hash(token),
+        }, cancellationToken: ct));
+        return new NewSession(id, token, expiresAt);
+    }
+
+    /// <summary>The user of a live session (not revoked, not expired), or null: the check behind every bearer call.</summary>
+    public async Task<UserResponse?> FindLiveSessionUserAsync(Guid sessionId, Guid userId, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT u.id, u.email, u.email_verified_at IS NOT NULL AS email_verified, u.display_name, u.created_at
+            FROM sessions s JOIN users u ON u.id = s.user_id
+            WHERE s.id = @sessionId AND s.user_id = @userId AND s.revoked_at IS NULL
+              AND s.expires_at > @now AND s.idle_expires_at > @now
+            """;
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        var row = await conn.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition(sql, new { sessionId, userId, now = clock.GetUtcNow() }, cancellationToken: ct));
+        return row?.ToResponse();
+    }
+
+    /// <summary>Revokes the session a refresh token belongs to; unknown tokens are ignored (logout is idempotent).</summary>
+    public async Task<Guid?> RevokeByRefreshTokenAsync(string refreshToken, string reason, CancellationToken ct)
+    {
+        const string sql = """
+            UPDATE sessions SET revoked_at = @now, revoked_reason = @reason
+            WHERE id = (SELECT session_id FROM refresh_tokens WHERE token_hash = @tokenHash) AND revoked_at IS NULL
+            RETURNING user_id
+            """;
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await conn.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(sql,
+            new { tokenHash = OpaqueToken.Hash(refreshToken), reason, now = clock.GetUtcNow() }, cancellationToken: ct));
+    }
+
+    public async Task<int> RevokeAllForUserAsync(Guid userId, string reason, Guid? exceptSessionId, CancellationToken ct)
+    {
+        const string sql = """
+            UPDATE sessions SET revoked_at = @now, revoked_reason = @reason
+            WHERE user_id = @userId AND revoked_at IS NULL AND id IS DISTINCT FROM @exceptSessionId
+            """;
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await conn.ExecuteAsync(new CommandDefinition(sql, new { userId, reason, exceptSessionId, now = clock.GetUtcNow() }, cancellationToken: ct));
+    }
+
+    public async Task<IReadOnlyList<SessionResponse>> ListLiveAsync(Guid userId, Guid currentSessionId, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT id, created_at, last_used_at, expires_at, user_agent, ip
+            FROM sessions
+            WHERE user_id = @userId AND revoked_at IS NULL AND expires_at > @now AND idle_expires_at > @now
+            ORDER BY last_used_at DESC
+            """;
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        var rows = await conn.QueryAsync<SessionRow>(new CommandDefinition(sql, new { userId, now = clock.GetUtcNow() }, cancellationToken: ct));
+        return rows.Select(r => new SessionResponse(r.id, Utc(r.created_at), Utc(r.last_used_at), Utc(r.expires_at), r.user_agent, r.ip, r.id == currentSessionId)).ToList();
+    }
+
+    /// <summary>Revokes one of the user's own live sessions; false when it is not theirs or already gone.</summary>
+    public async Task<bool> RevokeOwnAsync(Guid userId, Guid sessionId, string reason, CancellationToken ct)
+    {
+        const string sql = """
+            UPDATE sessions SET revoked_at = @now, revoked_reason = @reason
+            WHERE id = @sessionId AND user_id = @userId AND revoked_at IS NULL
+            """;
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await conn.ExecuteAsync(new CommandDefinition(sql, new { userId, sessionId, reason, now = clock.GetUtcNow() }, cancellationToken: ct)) == 1;
+    }
+
+    internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private static string? Truncate(string? value, int max) => value is { Length: > 0 } v && v.Length > max ? v[..max] : value;
+
+#pragma warning disable IDE1006 // snake_case: Dapper maps by column name
+    private sealed record SessionRow(Guid id, DateTime created_at, DateTime last_used_at, DateTime expires_at, string? user_agent, string? ip);
+#pragma warning restore IDE1006
+}

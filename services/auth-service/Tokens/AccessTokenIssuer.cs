@@ -1,0 +1,41 @@
+using AuthService.Accounts;
+using AuthService.Options;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AuthService.Tokens;
+
+public sealed record AccessTokenResponse(string AccessToken, string TokenType, int ExpiresIn, UserResponse User);
+
+/// <summary>Signs short-lived ES256 access tokens (<c>typ</c> at+jwt, RFC 9068) with the ring's current key.</summary>
+public sealed class AccessTokenIssuer(SigningKeyRing keys, IOptions<AuthOptions> options, TimeProvider clock)
+{
+    private readonly JsonWebTokenHandler handler = new() { SetDefaultTimesOnTokenCreation = false };
+    private readonly AuthOptions auth = options.Value;
+
+    public AccessTokenResponse Issue(UserResponse user, Guid sessionId)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var lifetime = auth.AccessTokenLifetime;
+        var token = handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = auth.Issuer,
+            Audience = auth.Audience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now + lifetime,
+            TokenType = "at+jwt",
+            SigningCredentials = keys.Current.Signing,
+            Claims = new Dictionary<string, object>
+            {
+                [JwtRegisteredClaimNames.Sub] = user.Id.ToString(),
+                ["sid"] = sessionId.ToString(),
+                [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString("N"),
+                [JwtRegisteredClaimNames.Email] = user.Email,
+                ["email_verified"] = user.EmailVerified,
+            },
+        });
+        return new AccessTokenResponse(token, "Bearer", (int)lifetime.TotalSeconds, user);
+    }
+}

@@ -1,0 +1,90 @@
+using AuthService.Accounts;
+using AuthService.Http;
+using AuthService.Options;
+using AuthService.Sessions;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AuthService.Tokens;
+
+/// <summary>The caller behind a valid bearer token whose session is still live.</summary>
+public sealed record AuthenticatedUser(UserResponse User, Guid SessionId);
+
+/// <summary>
+/// Validates our own access tokens with the standard JwtBearer handler against the in-memory key
+/// ring, then checks in one query that the token's session is still live (so revocation takes
+/// effect at once here) and keeps the user row for the endpoint.
+/// </summary>
+public static class BearerAuthentication
+{
+    private const string UserItem = "auth.user";
+
+    public static IServiceCollection AddBearerAuthentication(this IServiceCollection services)
+    {
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<AuthOptions>, SigningKeyRing, TimeProvider>((o, auth, ring, clock) =>
+            {
+                o.MapInboundClaims = false;
+                o.RequireHttpsMetadata = false;
+                o.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidIssuer = auth.Value.Issuer,
+                    ValidAudience = auth.Value.Audience,
+                    ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
+                    ValidTypes = ["at+jwt"],
+                    RequireSignedTokens = true,
+                    RequireExpirationTime = true,
+                    ClockSkew = TimeSpan.FromSeconds(30),
+                    IssuerSigningKeyResolver = (_, _, kid, _) =>
+                        kid is not null && ring.Current.ValidationKeys.TryGetValue(kid, out var key) ? [key] : [],
+                    // Lifetimes against the injected clock, so tests can move time.
+                    LifetimeValidator = (notBefore, expires, _, p) =>
+                    {
+                        var now = clock.GetUtcNow().UtcDateTime;
+                        return expires is { } exp && exp + p.ClockSkew > now && (notBefore is not { } nbf || nbf - p.ClockSkew <= now);
+                    },
+                    NameClaimType = "sub",
+                };
+                o.Events = new JwtBearerEvents
+                {
+                    OnTokenValidated = CheckSessionAsync,
+                    OnChallenge = WriteChallengeAsync,
+                    OnForbidden = ctx => Problems.WriteAsync(ctx.HttpContext, 403, ErrorCodes.Unauthorized, "Forbidden"),
+                };
+            });
+        services.AddAuthorization();
+        return services;
+    }
+
+    public static AuthenticatedUser GetAuthenticatedUser(this HttpContext http) =>
+        http.Items[UserItem] as AuthenticatedUser ?? throw new InvalidOperationException("Endpoint is missing RequireAuthorization().");
+
+    private static async Task CheckSessionAsync(TokenValidatedContext context)
+    {
+        var principal = context.Principal!;
+        if (!Guid.TryParse(principal.FindFirst("sid")?.Value, out var sid) || !Guid.TryParse(principal.FindFirst("sub")?.Value, out var sub))
+        {
+            context.Fail("Token lacks sid or sub.");
+            return;
+        }
+        var store = context.HttpContext.RequestServices.GetRequiredService<SessionStore>();
+        var user = await store.FindLiveSessionUserAsync(sid, sub, context.HttpContext.RequestAborted);
+        if (user is null)
+        {
+            context.Fail("Session is revoked or expired.");
+            return;
+        }
+        context.HttpContext.Items[UserItem] = new AuthenticatedUser(user, sid);
+    }
+
+    private static async Task WriteChallengeAsync(JwtBearerChallengeContext context)
+    {
+        context.HandleResponse();
+        var http = context.HttpContext;
+        var tokenSent = http.Request.Headers.Authorization.Count > 0;
+        http.Response.Headers.WWWAuthenticate = tokenSent ? "Bearer error=\"invalid_token\"" : "Bearer";
+        await Problems.WriteAsync(http, 401, ErrorCodes.Unauthorized, "A valid access token is required");
+    }
+}
