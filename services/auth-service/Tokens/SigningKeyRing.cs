@@ -21,7 +21,12 @@ public sealed class SigningKeyRing(SigningKeyStore store, ServerSecrets secrets,
     public async Task ReloadAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var stored = await store.LoadPublishedAsync(now, ct);
+        Load(await store.LoadPublishedAsync(now, ct), now);
+    }
+
+    /// <summary>Swaps in the keys published at <paramref name="now"/>; a no-op when nothing changed.</summary>
+    internal void Load(IReadOnlyList<StoredSigningKey> stored, DateTimeOffset now)
+    {
         var previous = current;
         var fingerprint = string.Join(",", stored.Select(k => $"{k.Kid}:{k.NotBefore:O}:{k.RetireAt:O}:{k.ExpiresAt:O}"));
         if (previous is not null && previous.Fingerprint == fingerprint && previous.SigningKid == PickSigningKey(stored, now)?.Kid)

@@ -52,6 +52,17 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets s
 
     internal async Task InsertNewKeyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, DateTimeOffset notBefore, DateTimeOffset now, CancellationToken ct)
     {
+        var key = Generate(notBefore, now);
+        const string sql = """
+            INSERT INTO signing_keys (kid, alg, public_jwk, private_key, created_at, not_before)
+            VALUES (@Kid, 'ES256', @PublicJwk::jsonb, @PrivateKey, @CreatedAt, @NotBefore)
+            """;
+        await conn.ExecuteAsync(new CommandDefinition(sql, key, tx, cancellationToken: ct));
+    }
+
+    /// <summary>A new P-256 key pair, its private half already sealed under the KEK (bound to its kid).</summary>
+    internal StoredSigningKey Generate(DateTimeOffset notBefore, DateTimeOffset now)
+    {
         using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var p = ecdsa.ExportParameters(includePrivateParameters: false);
         var x = Base64Url.EncodeToString(p.Q.X);
@@ -61,12 +72,7 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets s
         var privateKey = ecdsa.ExportPkcs8PrivateKey();
         try
         {
-            var sealedKey = secrets.Encrypt(privateKey, kid);
-            const string sql = """
-                INSERT INTO signing_keys (kid, alg, public_jwk, private_key, created_at, not_before)
-                VALUES (@kid, 'ES256', @publicJwk::jsonb, @sealedKey, @now, @notBefore)
-                """;
-            await conn.ExecuteAsync(new CommandDefinition(sql, new { kid, publicJwk, sealedKey, now, notBefore }, tx, cancellationToken: ct));
+            return new StoredSigningKey(kid, publicJwk, secrets.Encrypt(privateKey, kid), now, notBefore, null, null);
         }
         finally
         {

@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Npgsql;
+
+namespace AuthService.Tests.Infrastructure;
+
+public sealed record SignedIn(string AccessToken, string RefreshToken, JsonElement Body);
+
+/// <summary>
+/// Talks to the service like an SPA would, but keeps the refresh cookie by hand so tests can read
+/// and replay it exactly (the cookie is Secure, and the test server speaks plain http).
+/// </summary>
+public sealed partial class AuthClient(AuthServiceFactory factory)
+{
+    public const string CookieName = "__Secure-refresh_token";
+    public const string DefaultPassword = "a perfectly fine passphrase 42";
+
+    public HttpClient Http { get; } = factory.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
+    public AuthServiceFactory Factory => factory;
+
+    public static string NewEmail(string prefix = "user") => $"{prefix}-{Guid.NewGuid():N}@example.com";
+
+    public Task<HttpResponseMessage> PostJsonAsync(string path, object body) => Http.PostAsJsonAsync(path, body);
+
+    public Task<HttpResponseMessage> SignupAsync(string email, string password = DefaultPassword, string? displayName = null) =>
+        PostJsonAsync("/auth/signup", new { email, password, displayName });
+
+    /// <summary>The newest emails for <paramref name="to"/> from the dev mailbox.</summary>
+    public async Task<JsonElement[]> EmailsAsync(string to)
+    {
+        var emails = await Http.GetFromJsonAsync<JsonElement[]>($"/dev/emails?to={Uri.EscapeDataString(to)}");
+        return emails!;
+    }
+
+    /// <summary>The token of the newest email to <paramref name="to"/> that links to <paramref name="page"/>.</summary>
+    public async Task<string> TokenFromEmailAsync(string to, string page = "verify-email")
+    {
+        foreach (var email in await EmailsAsync(to))
+        {
+            var match = Regex.Match(email.GetProperty("text").GetString()!, $@"/{page}\?token=([A-Za-z0-9_\-]+)");
+            if (match.Success) return match.Groups[1].Value;
+        }
+        throw new InvalidOperationException($"No {page} email for {to}.");
+    }
+
+    public async Task<string> CreateVerifiedUserAsync(string? email = null, string password = DefaultPassword)
+    {
+        email ??= NewEmail();
+        (await SignupAsync(email, password)).EnsureSuccessStatusCode();
+        var token = await TokenFromEmailAsync(email);
+        (await PostJsonAsync("/auth/verify-email", new { token })).EnsureSuccessStatusCode();
+        return email;
+    }
+
+    public Task<HttpResponseMessage> SigninRawAsync(string email, string password = DefaultPassword) =>
+        PostJsonAsync("/auth/signin", new { email, password });
+
+    public async Task<SignedIn> SigninAsync(string email, string password = DefaultPassword)
+    {
+        var response = await SigninRawAsync(email, password);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await ReadSignedInAsync(response);
+    }
+
+    public async Task<SignedIn> SignupAndSigninAsync() => await SigninAsync(await CreateVerifiedUserAsync());
+
+    public Task<HttpResponseMessage> RefreshAsync(string? refreshToken, string? origin = null, bool csrfHeader = true) =>
+        CookieRequestAsync("/auth/refresh", refreshToken, origin, csrfHeader);
+
+    public Task<HttpResponseMessage> LogoutAsync(string? refreshToken, bool csrfHeader = true) =>
+        CookieRequestAsync("/auth/logout", refreshToken, null, csrfHeader);
+
+    public Task<HttpResponseMessage> GetWithBearerAsync(string path, string accessToken) =>
+        SendWithBearerAsync(HttpMethod.Get, path, accessToken);
+
+    public Task<HttpResponseMessage> SendWithBearerAsync(HttpMethod method, string path, string accessToken, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new("Bearer", accessToken);
+        if (body is not null) request.Content = JsonContent.Create(body);
+        return Http.SendAsync(request);
+    }
+
+    public static async Task<SignedIn> ReadSignedInAsync(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return new SignedIn(body.GetProperty("accessToken").GetString()!, RefreshCookieValue(response)!, body);
+    }
+
+    /// <summary>The refresh cookie's value as set by <paramref name="response"/>, or null when it sets none.</summary>
+    public static string? RefreshCookieValue(HttpResponseMessage response) =>
+        RefreshSetCookie(response) is { } header ? CookieValue().Match(header).Groups[1].Value : null;
+
+    public static string? RefreshSetCookie(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Set-Cookie", out var values) ? values.FirstOrDefault(v => v.StartsWith(CookieName + "=", StringComparison.Ordinal)) : null;
+
+    public NpgsqlConnection OpenDatabase()
+    {
+        var conn = new NpgsqlConnection(factory.ConnectionString);
+        conn.Open();
+        return conn;
+    }
+
+    private Task<HttpResponseMessage> CookieRequestAsync(string path, string? refreshToken, string? origin, bool csrfHeader)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path);
+        if (refreshToken is not null) request.Headers.Add("Cookie", $"{CookieName}={refreshToken}");
+        if (csrfHeader) request.Headers.Add("X-Requested-With", "XMLHttpRequest");
+        if (origin is not null) request.Headers.Add("Origin", origin);
+        return Http.SendAsync(request);
+    }
+
+    [GeneratedRegex(@"^[^=]+=([^;]*)")]
+    private static partial Regex CookieValue();
+}

@@ -1,0 +1,73 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace AuthService.Tests.Infrastructure;
+
+/// <summary>
+/// The real service in memory (WebApplicationFactory) against its own real PostgreSQL database,
+/// with a movable clock and captured logs. Settings follow a production-like "Testing" environment:
+/// Secure cookies, explicit issuer and key-encryption key, dev mailbox switched on.
+/// </summary>
+public sealed class AuthServiceFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null)
+    : WebApplicationFactory<Program>
+{
+    public const string Issuer = "https://auth.test";
+    public const string AllowedOrigin = "https://app.test";
+
+    /// <summary>Fixed per test run so two instances on one database share keys, as replicas do.</summary>
+    public static readonly string KeyEncryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    public string ConnectionString { get; } = connectionString;
+    public TestClock Clock { get; } = new();
+    public CapturedLogs Logs { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        var defaults = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = ConnectionString,
+            ["Auth:Issuer"] = Issuer,
+            ["Auth:AppBaseUrl"] = AllowedOrigin,
+            ["Auth:AllowedOrigins:0"] = AllowedOrigin,
+            ["Auth:KeyEncryptionKey"] = KeyEncryptionKey,
+            ["DevEndpoints:Enabled"] = "true",
+            ["Email:PollInterval"] = "00:00:00.200",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) defaults[key] = value;
+        foreach (var (key, value) in defaults) builder.UseSetting(key, value);
+
+        builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(Logs));
+        builder.ConfigureTestServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Clock);
+        });
+    }
+
+    /// <summary>Starts the service and waits until it is migrated and ready.</summary>
+    public async Task<AuthServiceFactory> StartAsync()
+    {
+        using var client = CreateClient();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var response = await client.GetAsync("/readyz");
+            if (response.IsSuccessStatusCode) return this;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("The service did not become ready.");
+            await Task.Delay(50);
+        }
+    }
+
+    public static async Task<AuthServiceFactory> CreateAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var server = await PostgresServer.GetAsync();
+        var factory = new AuthServiceFactory(await server.CreateDatabaseAsync(), settings);
+        return await factory.StartAsync();
+    }
+}

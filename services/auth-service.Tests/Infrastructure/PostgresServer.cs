@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace AuthService.Tests.Infrastructure;
+
+/// <summary>
+/// One real, throwaway PostgreSQL cluster for the whole test run, started from the machine's
+/// binaries (initdb + pg_ctl, temp dir, free loopback port; as the <c>postgres</c> user when the
+/// tests run as root, since the server refuses root). Set <c>AUTH_TEST_DATABASE_URL</c> to use an
+/// existing server instead. Every test class gets its own empty database from it.
+/// </summary>
+public sealed class PostgresServer
+{
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
+
+    private readonly string? dataDir;
+    private readonly string? binDir;
+
+    private PostgresServer(string adminConnectionString, string? dataDir, string? binDir, int port)
+    {
+        AdminConnectionString = adminConnectionString;
+        this.dataDir = dataDir;
+        this.binDir = binDir;
+        Port = port;
+    }
+
+    public string AdminConnectionString { get; }
+    public int Port { get; }
+    public bool IsEphemeral => dataDir is not null;
+
+    public static Task<PostgresServer> GetAsync() => Shared.Value;
+
+    /// <summary>A new, empty database; returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var name = "auth_test_" + Guid.NewGuid().ToString("N")[..16];
+        await using (var conn = new NpgsqlConnection(AdminConnectionString))
+        {
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"CREATE DATABASE {name}", conn);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name, MaxPoolSize = 30 }.ConnectionString;
+    }
+
+    /// <summary>Stops the ephemeral server (fast shutdown), for outage tests.</summary>
+    public Task StopAsync() => PgCtlAsync("-m", "fast", "-w", "stop");
+
+    public Task StartAgainAsync() => PgCtlAsync("-w", "-l", Path.Combine(dataDir!, "server.log"), "-o", ServerOptions(Port, dataDir!), "start");
+
+    private static async Task<PostgresServer> StartAsync()
+    {
+        var url = Environment.GetEnvironmentVariable("AUTH_TEST_DATABASE_URL");
+        if (!string.IsNullOrWhiteSpace(url)) return new PostgresServer(ToConnectionString(url), null, null, 0);
+
+        var bin = FindBinDir();
+        var dir = Path.Combine(Path.GetTempPath(), $"auth-tests-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
+        Directory.CreateDirectory(dir);
+        if (IsRoot) await RunAsync("chown", "postgres:", dir);
+        var port = FreePort();
+        var server = new PostgresServer(
+            $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=5;Maximum Pool Size=5",
+            dir, bin, port);
+        await RunAsOwnerAsync(Path.Combine(bin, "initdb"), "-D", dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync");
+        await server.StartAgainAsync();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Destroy();
+        return server;
+    }
+
+    private static string ServerOptions(int port, string dir) =>
+        $"-p {port} -c listen_addresses=127.0.0.1 -k {dir} -c max_connections=400 -c fsync=off " +
+        "-c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB";
+
+    private Task PgCtlAsync(params string[] args) =>
+        RunAsOwnerAsync(Path.Combine(binDir ?? throw new InvalidOperationException("Not an ephemeral server."), "pg_ctl"), ["-D", dataDir!, .. args]);
+
+    private void Destroy()
+    {
+        try
+        {
+            PgCtlAsync("-m", "immediate", "-w", "stop").Wait(TimeSpan.FromSeconds(10));
+        }
+        catch
+        {
+            // The run is over; a server that is already gone is fine.
+        }
+        try { Directory.Delete(dataDir!, recursive: true); } catch { /* best effort */ }
+    }
+
+    private static string FindBinDir()
+    {
+        var candidates = Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin"))
+                .Where(d => File.Exists(Path.Combine(d, "initdb")))
+                .OrderByDescending(d => int.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), out var v) ? v : 0)
+            : Enumerable.Empty<string>();
+        return candidates.FirstOrDefault()
+            ?? throw new InvalidOperationException("PostgreSQL server binaries not found: run `make deps` (apt-get install postgresql) or set AUTH_TEST_DATABASE_URL.");
+    }
+
+    private static bool IsRoot => Environment.UserName == "root";
+
+    private static Task RunAsOwnerAsync(string file, params string[] args) =>
+        IsRoot ? RunAsync("runuser", ["-u", "postgres", "--", file, .. args]) : RunAsync(file, args);
+
+    private static async Task RunAsync(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = "/tmp" };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {process.ExitCode}: {await stderr}{await stdout}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Accepts a postgres:// URL or an Npgsql keyword string.</summary>
+    private static string ToConnectionString(string url)
+    {
+        if (!url.StartsWith("postgres://", StringComparison.Ordinal) && !url.StartsWith("postgresql://", StringComparison.Ordinal)) return url;
+        var uri = new Uri(url);
+        var user = uri.UserInfo.Split(':', 2);
+        return new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host,
+            Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
+            Username = Uri.UnescapeDataString(user[0]),
+            Password = user.Length > 1 ? Uri.UnescapeDataString(user[1]) : null,
+            Database = uri.AbsolutePath.Trim('/') is { Length: > 0 } db ? db : "postgres",
+        }.ConnectionString;
+    }
+}
