@@ -1,7 +1,7 @@
 SERVICE := services/auth-service
 TESTS   := services/auth-service.Tests
 
-.PHONY: run test build restore db-start db-stop deps clean
+.PHONY: run test bench build restore db-start db-stop deps clean
 
 ## run: local PostgreSQL under .data/ + the service on http://localhost:8080 (Development)
 run: deps restore db-start
@@ -29,3 +29,7 @@ deps:
 
 clean:
 	dotnet clean >/dev/null; rm -rf .data
+
+## bench: wrk against a Release build (refresh, /auth/me, JWKS); needs the local cluster
+bench: deps restore
+	./scripts/bench.sh
