@@ -19,7 +19,8 @@ builder.Services.AddSingleton<PasswordPolicy>().AddSingleton<Argon2id>();
 builder.Services.AddSingleton<ServerSecrets>().AddSingleton<SigningKeyStore>().AddSingleton<SigningKeyRing>().AddSingleton<AccessTokenIssuer>();
 builder.Services.AddBearerAuthentication();
 builder.Services.AddSingleton<SessionStore>().AddSingleton<RefreshRotation>().AddSingleton<RefreshCookie>();
-builder.Services.AddSingleton<AccountStore>();
+builder.Services.AddSingleton<AccountStore>().AddSingleton<PasswordStore>();
+builder.Services.AddSingleton<BackgroundWorkQueue>().AddHostedService(sp => sp.GetRequiredService<BackgroundWorkQueue>());
 builder.Services.AddEmail();
 builder.Services.AddOpenApi();
 
@@ -33,6 +34,7 @@ app.MapHealth();
 app.MapWellKnown();
 app.MapAccounts();
 app.MapSessions();
+app.MapPasswords();
 app.MapDevMailbox();
 app.MapOpenApi();
 

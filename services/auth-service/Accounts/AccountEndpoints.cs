@@ -1,3 +1,4 @@
+using AuthService.Audit;
 using AuthService.Http;
 using AuthService.Passwords;
 using AuthService.Tokens;
@@ -26,7 +27,7 @@ public static class AccountEndpoints
     }
 
     public static async Task<Results<Accepted<MessageResponse>, ProblemHttpResult>> Signup(
-        SignupRequest request, PasswordPolicy policy, Argon2id hasher, AccountStore store, CancellationToken ct)
+        SignupRequest request, HttpContext http, PasswordPolicy policy, Argon2id hasher, AccountStore store, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var email = EmailAddress.Normalize(request.Email);
@@ -38,25 +39,27 @@ public static class AccountEndpoints
 
         // Hash before looking at the table: a taken email costs the same time as a new one.
         var hash = await hasher.HashAsync(request.Password!, ct);
-        await store.SignupAsync(email!, hash, displayName, ct);
+        await store.SignupAsync(email!, hash, displayName, RequestOrigin.From(http), ct);
         return TypedResults.Accepted((string?)null, SignupAccepted);
     }
 
-    public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> VerifyEmail(TokenRequest request, AccountStore store, CancellationToken ct)
+    public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> VerifyEmail(TokenRequest request, HttpContext http, AccountStore store, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(request.Token))
             return Problems.Validation(new Dictionary<string, string[]> { ["token"] = [FieldErrors.Required] });
-        if (!OpaqueToken.LooksValid(request.Token) || await store.VerifyEmailAsync(request.Token, ct) is not { } user)
+        if (!OpaqueToken.LooksValid(request.Token) || await store.VerifyEmailAsync(request.Token, RequestOrigin.From(http), ct) is not { } user)
             return Problems.Create(400, ErrorCodes.InvalidToken, "The verification link is invalid, used or expired");
         return TypedResults.Ok(user);
     }
 
-    public static async Task<Results<Accepted<MessageResponse>, ProblemHttpResult>> ResendVerification(EmailRequest request, AccountStore store, CancellationToken ct)
+    public static Results<Accepted<MessageResponse>, ProblemHttpResult> ResendVerification(
+        EmailRequest request, AccountStore store, BackgroundWorkQueue background)
     {
         var email = EmailAddress.Normalize(request.Email);
         if (email is null)
             return Problems.Validation(new Dictionary<string, string[]> { ["email"] = [request.Email is null ? FieldErrors.Required : FieldErrors.InvalidFormat] });
-        await store.ResendVerificationAsync(email, ct);
+        // After answering, so the answer's timing does not depend on whether the account exists.
+        background.Enqueue("resend-verification", ct => store.ResendVerificationAsync(email, ct));
         return TypedResults.Accepted((string?)null, ResendAccepted);
     }
 

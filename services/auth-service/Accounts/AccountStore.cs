@@ -1,3 +1,4 @@
+using AuthService.Audit;
 using AuthService.Email;
 using AuthService.Options;
 using AuthService.Tokens;
@@ -15,7 +16,7 @@ public sealed class AccountStore(NpgsqlDataSource dataSource, EmailTemplates tem
     private readonly AuthOptions auth = options.Value;
 
     /// <summary>Creates the user and queues the verification mail; a taken email instead mails its owner.</summary>
-    public async Task SignupAsync(string email, string passwordHash, string? displayName, CancellationToken ct)
+    public async Task SignupAsync(string email, string passwordHash, string? displayName, RequestOrigin origin, CancellationToken ct)
     {
         const string insertUser = """
             INSERT INTO users (id, email, password_hash, display_name, created_at, updated_at)
@@ -31,6 +32,8 @@ public sealed class AccountStore(NpgsqlDataSource dataSource, EmailTemplates tem
             ? templates.VerifyEmail(email, await CreateEmailTokenAsync(conn, tx, id, "verify", now + auth.VerifyEmailTokenLifetime, now, ct))
             : templates.SignupAttemptOnExistingAccount(email);
         await OutboxStore.EnqueueAsync(conn, tx, message, now, ct);
+        await AuditLog.WriteAsync(conn, tx, created ? AuditKinds.Signup : AuditKinds.SignupExistingEmail, created ? id : null, origin, now,
+            created ? null : new { email }, ct);
         await tx.CommitAsync(ct);
     }
 
@@ -49,20 +52,25 @@ public sealed class AccountStore(NpgsqlDataSource dataSource, EmailTemplates tem
     }
 
     /// <summary>Consumes a verify token (single use, unexpired) and marks the email verified; null when the token is not good.</summary>
-    public async Task<UserResponse?> VerifyEmailAsync(string token, CancellationToken ct)
+    public async Task<UserResponse?> VerifyEmailAsync(string token, RequestOrigin origin, CancellationToken ct)
     {
         const string sql = """
             WITH used AS (
                 UPDATE email_tokens SET used_at = @now
                 WHERE token_hash = @tokenHash AND purpose = 'verify' AND used_at IS NULL AND expires_at > @now
-                RETURNING user_id)
-            UPDATE users u SET email_verified_at = COALESCE(u.email_verified_at, @now), updated_at = @now
-            FROM used WHERE u.id = used.user_id
-            RETURNING u.id, u.email, true AS email_verified, u.display_name, u.created_at
+                RETURNING user_id),
+            verified AS (
+                UPDATE users u SET email_verified_at = COALESCE(u.email_verified_at, @now), updated_at = @now
+                FROM used WHERE u.id = used.user_id
+                RETURNING u.id, u.email, true AS email_verified, u.display_name, u.created_at),
+            audit AS (
+                INSERT INTO audit_events (user_id, kind, ip, user_agent, created_at)
+                SELECT id, 'email_verified', @Ip, @UserAgent, @now FROM verified)
+            SELECT * FROM verified
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var row = await conn.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition(sql,
-            new { tokenHash = OpaqueToken.Hash(token), now = clock.GetUtcNow() }, cancellationToken: ct));
+            new { tokenHash = OpaqueToken.Hash(token), origin.Ip, origin.UserAgent, now = clock.GetUtcNow() }, cancellationToken: ct));
         return row?.ToResponse();
     }
 

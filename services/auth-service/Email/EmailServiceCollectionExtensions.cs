@@ -13,7 +13,10 @@ public static class EmailServiceCollectionExtensions
             var email = sp.GetRequiredService<IOptions<EmailOptions>>().Value;
             return new EmailTemplates(email.ProductName, auth.AppBaseUrl);
         });
-        services.AddSingleton<IEmailTransport, LogEmailTransport>();
+        services.AddSingleton<LogEmailTransport>().AddSingleton<SmtpEmailTransport>();
+        services.AddSingleton<IEmailTransport>(sp => sp.GetRequiredService<IOptions<EmailOptions>>().Value.Transport == "smtp"
+            ? sp.GetRequiredService<SmtpEmailTransport>()
+            : sp.GetRequiredService<LogEmailTransport>());
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
         return services;

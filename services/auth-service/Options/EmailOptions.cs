@@ -20,6 +20,7 @@ public sealed class SmtpOptions
     public bool StartTls { get; set; }
     public string? Username { get; set; }
     public string? Password { get; set; }
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 public sealed class DevEndpointsOptions

@@ -1,8 +1,10 @@
 using AuthService.Accounts;
+using AuthService.Audit;
 using AuthService.Http;
 using AuthService.Passwords;
 using AuthService.Tokens;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
 
 namespace AuthService.Sessions;
 
@@ -25,22 +27,24 @@ public static class SessionEndpoints
 
     public static async Task<Results<Ok<AccessTokenResponse>, ProblemHttpResult>> Signin(
         SigninRequest request, HttpContext http, AccountStore accounts, SessionStore sessions, Argon2id hasher,
-        AccessTokenIssuer issuer, RefreshCookie cookie, CancellationToken ct)
+        AccessTokenIssuer issuer, RefreshCookie cookie, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrEmpty(request.Email)) errors["email"] = [FieldErrors.Required];
         if (string.IsNullOrEmpty(request.Password)) errors["password"] = [FieldErrors.Required];
         if (errors.Count > 0) return Problems.Validation(errors);
 
+        var origin = RequestOrigin.From(http);
         var email = EmailAddress.Normalize(request.Email);
         var credentials = email is null ? null : await accounts.FindCredentialsAsync(email, ct);
         if (credentials is null)
         {
             // Unknown email: spend one hash anyway so the answer's timing does not reveal accounts.
             await hasher.VerifyDecoyAsync(request.Password!, ct);
-            return InvalidCredentials();
+            return await SigninFailedAsync(null, email);
         }
-        if (!await hasher.VerifyAsync(credentials.PasswordHash, request.Password!, ct)) return InvalidCredentials();
+        if (!await hasher.VerifyAsync(credentials.PasswordHash, request.Password!, ct))
+            return await SigninFailedAsync(credentials.User.Id, email);
 
         // Only after the password was checked, so this does not reveal accounts either.
         if (!credentials.User.EmailVerified)
@@ -49,13 +53,19 @@ public static class SessionEndpoints
         if (hasher.NeedsRehash(credentials.PasswordHash))
             await accounts.UpdatePasswordHashAsync(credentials.User.Id, await hasher.HashAsync(request.Password!, ct), ct);
 
-        var session = await sessions.CreateAsync(credentials.User.Id, http.Request.Headers.UserAgent, http.Connection.RemoteIpAddress?.ToString(), ct);
+        var session = await sessions.CreateAsync(credentials.User.Id, origin, ct);
         cookie.Write(http.Response, session.RefreshToken, session.ExpiresAt);
         return TokenResponse(http, issuer.Issue(credentials.User, session.Id));
+
+        async Task<ProblemHttpResult> SigninFailedAsync(Guid? userId, string? attemptedEmail)
+        {
+            await AuditLog.WriteAsync(dataSource, AuditKinds.SigninFailed, userId, origin, clock.GetUtcNow(), new { email = attemptedEmail }, ct);
+            return Problems.Create(401, ErrorCodes.InvalidCredentials, "Invalid email or password");
+        }
     }
 
     public static async Task<Results<Ok<AccessTokenResponse>, ProblemHttpResult>> Refresh(
-        HttpContext http, RefreshRotation rotation, AccessTokenIssuer issuer, RefreshCookie cookie, CancellationToken ct)
+        HttpContext http, RefreshRotation rotation, SessionStore sessions, AccessTokenIssuer issuer, RefreshCookie cookie, CancellationToken ct)
     {
         var presented = cookie.Read(http.Request);
         if (string.IsNullOrEmpty(presented))
@@ -71,6 +81,7 @@ public static class SessionEndpoints
                 http.Response.Headers.RetryAfter = "1";
                 return Problems.Create(409, ErrorCodes.RefreshConflict, "A refresh of this session is in progress, retry shortly");
             case RefreshOutcome.Reused:
+                await sessions.RecordRefreshReuseAsync(result, RequestOrigin.From(http), ct);
                 cookie.Clear(http.Response);
                 return Problems.Create(401, ErrorCodes.RefreshTokenReused, "Refresh token reuse detected; the session was revoked");
             default:
@@ -82,14 +93,14 @@ public static class SessionEndpoints
     public static async Task<NoContent> Logout(HttpContext http, SessionStore sessions, RefreshCookie cookie, CancellationToken ct)
     {
         var presented = cookie.Read(http.Request);
-        if (OpaqueToken.LooksValid(presented)) await sessions.RevokeByRefreshTokenAsync(presented!, "logout", ct);
+        if (OpaqueToken.LooksValid(presented)) await sessions.RevokeByRefreshTokenAsync(presented!, RequestOrigin.From(http), ct);
         cookie.Clear(http.Response);
         return TypedResults.NoContent();
     }
 
     public static async Task<NoContent> LogoutAll(HttpContext http, SessionStore sessions, RefreshCookie cookie, CancellationToken ct)
     {
-        await sessions.RevokeAllForUserAsync(http.GetAuthenticatedUser().User.Id, "logout_all", exceptSessionId: null, ct);
+        await sessions.LogoutEverywhereAsync(http.GetAuthenticatedUser().User.Id, RequestOrigin.From(http), ct);
         cookie.Clear(http.Response);
         return TypedResults.NoContent();
     }
@@ -103,13 +114,10 @@ public static class SessionEndpoints
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteSession(string id, HttpContext http, SessionStore sessions, CancellationToken ct)
     {
         var caller = http.GetAuthenticatedUser();
-        if (!Guid.TryParse(id, out var sessionId) || !await sessions.RevokeOwnAsync(caller.User.Id, sessionId, "deleted", ct))
+        if (!Guid.TryParse(id, out var sessionId) || !await sessions.RevokeOwnAsync(caller.User.Id, sessionId, RequestOrigin.From(http), ct))
             return Problems.NotFound();
         return TypedResults.NoContent();
     }
-
-    private static ProblemHttpResult InvalidCredentials() =>
-        Problems.Create(401, ErrorCodes.InvalidCredentials, "Invalid email or password");
 
     private static Ok<AccessTokenResponse> TokenResponse(HttpContext http, AccessTokenResponse response)
     {

@@ -1,4 +1,6 @@
 using AuthService.Accounts;
+using AuthService.Audit;
+using AuthService.Email;
 using AuthService.Options;
 using AuthService.Tokens;
 using Dapper;
@@ -13,20 +15,23 @@ public sealed record SessionResponse(Guid Id, DateTimeOffset CreatedAt, DateTime
     string? UserAgent, string? Ip, bool Current);
 
 /// <summary>Sessions (one refresh-token family per signin) and their revocation.</summary>
-public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOptions> options, TimeProvider clock)
+public sealed class SessionStore(NpgsqlDataSource dataSource, EmailTemplates templates, IOptions<AuthOptions> options, TimeProvider clock)
 {
     private readonly AuthOptions auth = options.Value;
 
-    public async Task<NewSession> CreateAsync(Guid userId, string? userAgent, string? ip, CancellationToken ct)
+    public async Task<NewSession> CreateAsync(Guid userId, RequestOrigin origin, CancellationToken ct)
     {
-        // Session and its first refresh token in one statement: atomic, one round trip.
+        // Session, its first refresh token and the audit event in one statement: atomic, one round trip.
         const string sql = """
             WITH s AS (
                 INSERT INTO sessions (id, user_id, created_at, last_used_at, idle_expires_at, expires_at, user_agent, ip)
-                VALUES (@id, @userId, @now, @now, @idleExpiresAt, @expiresAt, @userAgent, @ip)
-                RETURNING id)
-            INSERT INTO refresh_tokens (session_id, token_hash, created_at)
-            SELECT id, @tokenHash, @now FROM s
+                VALUES (@id, @userId, @now, @now, @idleExpiresAt, @expiresAt, @UserAgent, @Ip)
+                RETURNING id),
+            t AS (
+                INSERT INTO refresh_tokens (session_id, token_hash, created_at)
+                SELECT id, @tokenHash, @now FROM s)
+            INSERT INTO audit_events (user_id, kind, ip, user_agent, created_at, details)
+            SELECT @userId, 'signin_succeeded', @Ip, @UserAgent, @now, jsonb_build_object('sessionId', id) FROM s
             """;
         var now = clock.GetUtcNow();
         var id = Guid.CreateVersion7(now);
@@ -36,8 +41,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOptio
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition(sql, new
         {
-            id, userId, now, idleExpiresAt, expiresAt,
-            userAgent = Truncate(userAgent, 512), ip, tokenHash = OpaqueToken.Hash(token),
+            id, userId, now, idleExpiresAt, expiresAt, origin.UserAgent, origin.Ip, tokenHash = OpaqueToken.Hash(token),
         }, cancellationToken: ct));
         return new NewSession(id, token, expiresAt);
     }
@@ -57,26 +61,40 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOptio
     }
 
     /// <summary>Revokes the session a refresh token belongs to; unknown tokens are ignored (logout is idempotent).</summary>
-    public async Task<Guid?> RevokeByRefreshTokenAsync(string refreshToken, string reason, CancellationToken ct)
+    public async Task RevokeByRefreshTokenAsync(string refreshToken, RequestOrigin origin, CancellationToken ct)
     {
         const string sql = """
-            UPDATE sessions SET revoked_at = @now, revoked_reason = @reason
-            WHERE id = (SELECT session_id FROM refresh_tokens WHERE token_hash = @tokenHash) AND revoked_at IS NULL
-            RETURNING user_id
+            WITH revoked AS (
+                UPDATE sessions SET revoked_at = @now, revoked_reason = 'logout'
+                WHERE id = (SELECT session_id FROM refresh_tokens WHERE token_hash = @tokenHash) AND revoked_at IS NULL
+                RETURNING id, user_id)
+            INSERT INTO audit_events (user_id, kind, ip, user_agent, created_at, details)
+            SELECT user_id, 'logout', @Ip, @UserAgent, @now, jsonb_build_object('sessionId', id) FROM revoked
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return await conn.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(sql,
-            new { tokenHash = OpaqueToken.Hash(refreshToken), reason, now = clock.GetUtcNow() }, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(sql,
+            new { tokenHash = OpaqueToken.Hash(refreshToken), origin.Ip, origin.UserAgent, now = clock.GetUtcNow() }, cancellationToken: ct));
     }
 
-    public async Task<int> RevokeAllForUserAsync(Guid userId, string reason, Guid? exceptSessionId, CancellationToken ct)
+    public async Task LogoutEverywhereAsync(Guid userId, RequestOrigin origin, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var count = await RevokeAllForUserAsync(conn, tx, userId, "logout_all", null, now, ct);
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.LogoutAll, userId, origin, now, new { sessions = count }, ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Revokes every live session of a user but <paramref name="exceptSessionId"/>, inside the caller's transaction.</summary>
+    internal static Task<int> RevokeAllForUserAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid userId, string reason,
+        Guid? exceptSessionId, DateTimeOffset now, CancellationToken ct)
     {
         const string sql = """
             UPDATE sessions SET revoked_at = @now, revoked_reason = @reason
             WHERE user_id = @userId AND revoked_at IS NULL AND id IS DISTINCT FROM @exceptSessionId
             """;
-        await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return await conn.ExecuteAsync(new CommandDefinition(sql, new { userId, reason, exceptSessionId, now = clock.GetUtcNow() }, cancellationToken: ct));
+        return conn.ExecuteAsync(new CommandDefinition(sql, new { userId, reason, exceptSessionId, now }, tx, cancellationToken: ct));
     }
 
     public async Task<IReadOnlyList<SessionResponse>> ListLiveAsync(Guid userId, Guid currentSessionId, CancellationToken ct)
@@ -93,21 +111,36 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOptio
     }
 
     /// <summary>Revokes one of the user's own live sessions; false when it is not theirs or already gone.</summary>
-    public async Task<bool> RevokeOwnAsync(Guid userId, Guid sessionId, string reason, CancellationToken ct)
+    public async Task<bool> RevokeOwnAsync(Guid userId, Guid sessionId, RequestOrigin origin, CancellationToken ct)
     {
         const string sql = """
-            UPDATE sessions SET revoked_at = @now, revoked_reason = @reason
-            WHERE id = @sessionId AND user_id = @userId AND revoked_at IS NULL
+            WITH revoked AS (
+                UPDATE sessions SET revoked_at = @now, revoked_reason = 'deleted'
+                WHERE id = @sessionId AND user_id = @userId AND revoked_at IS NULL
+                RETURNING id)
+            INSERT INTO audit_events (user_id, kind, ip, user_agent, created_at, details)
+            SELECT @userId, 'session_revoked', @Ip, @UserAgent, @now, jsonb_build_object('sessionId', id) FROM revoked
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return await conn.ExecuteAsync(new CommandDefinition(sql, new { userId, sessionId, reason, now = clock.GetUtcNow() }, cancellationToken: ct)) == 1;
+        return await conn.ExecuteAsync(new CommandDefinition(sql,
+            new { userId, sessionId, origin.Ip, origin.UserAgent, now = clock.GetUtcNow() }, cancellationToken: ct)) == 1;
+    }
+
+    /// <summary>After a reuse revoked a session: tell the owner which device it was, and keep an audit record.</summary>
+    public async Task RecordRefreshReuseAsync(RefreshResult reuse, RequestOrigin origin, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await OutboxStore.EnqueueAsync(conn, tx, templates.SessionRevokedForReuse(reuse.User!.Email, reuse.UserAgent, reuse.Ip), now, ct);
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.RefreshReused, reuse.User.Id, origin, now,
+            new { sessionId = reuse.SessionId, sessionDevice = reuse.UserAgent, sessionIp = reuse.Ip }, ct);
+        await tx.CommitAsync(ct);
     }
 
     internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
-
-    private static string? Truncate(string? value, int max) => value is { Length: > 0 } v && v.Length > max ? v[..max] : value;
 
 #pragma warning disable IDE1006 // snake_case: Dapper maps by column name
     private sealed record SessionRow(Guid id, DateTime created_at, DateTime last_used_at, DateTime expires_at, string? user_agent, string? ip);

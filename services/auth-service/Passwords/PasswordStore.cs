@@ -1,0 +1,100 @@
+using AuthService.Audit;
+using AuthService.Accounts;
+using AuthService.Email;
+using AuthService.Options;
+using AuthService.Sessions;
+using AuthService.Tokens;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace AuthService.Passwords;
+
+public sealed record ResetTarget(Guid UserId, string Email);
+
+/// <summary>Password reset tokens and password changes; each change revokes sessions and mails the owner in one transaction.</summary>
+public sealed class PasswordStore(NpgsqlDataSource dataSource, EmailTemplates templates, IOptions<AuthOptions> options, TimeProvider clock)
+{
+    private readonly AuthOptions auth = options.Value;
+
+    /// <summary>Queues a reset email when the account exists; a new token retires every older one.</summary>
+    public async Task RequestResetAsync(string email, RequestOrigin origin, CancellationToken ct)
+    {
+        const string find = "SELECT id FROM users WHERE email = @email";
+        const string retireOlder = """
+            UPDATE email_tokens SET used_at = @now WHERE user_id = @userId AND purpose = 'reset' AND used_at IS NULL
+            """;
+        var now = clock.GetUtcNow();
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var userId = await conn.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(find, new { email }, tx, cancellationToken: ct));
+        if (userId is null) return;
+        await conn.ExecuteAsync(new CommandDefinition(retireOlder, new { userId, now }, tx, cancellationToken: ct));
+        var token = await AccountStore.CreateEmailTokenAsync(conn, tx, userId.Value, "reset", now + auth.ResetPasswordTokenLifetime, now, ct);
+        await OutboxStore.EnqueueAsync(conn, tx, templates.ResetPassword(email, token), now, ct);
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.PasswordResetRequested, userId, origin, now, null, ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>The account a live reset token belongs to (nothing is consumed yet), or null.</summary>
+    public async Task<ResetTarget?> FindResetTargetAsync(string token, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT u.id AS UserId, u.email AS Email FROM email_tokens t JOIN users u ON u.id = t.user_id
+            WHERE t.token_hash = @tokenHash AND t.purpose = 'reset' AND t.used_at IS NULL AND t.expires_at > @now
+            """;
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await conn.QuerySingleOrDefaultAsync<ResetTarget>(new CommandDefinition(sql,
+            new { tokenHash = OpaqueToken.Hash(token), now = clock.GetUtcNow() }, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// Consumes the token and sets the password; every session is revoked. False when the token was
+    /// used or expired in the meantime (a parallel reset won).
+    /// </summary>
+    public async Task<bool> ResetAsync(string token, ResetTarget target, string passwordHash, RequestOrigin origin, CancellationToken ct)
+    {
+        const string consume = """
+            UPDATE email_tokens SET used_at = @now
+            WHERE token_hash = @tokenHash AND purpose = 'reset' AND used_at IS NULL AND expires_at > @now
+            """;
+        // Following the emailed link proves the address, so it also counts as verification.
+        const string setPassword = """
+            UPDATE users SET password_hash = @passwordHash, updated_at = @now,
+                             email_verified_at = COALESCE(email_verified_at, @now)
+            WHERE id = @UserId
+            """;
+        var now = clock.GetUtcNow();
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        if (await conn.ExecuteAsync(new CommandDefinition(consume, new { tokenHash = OpaqueToken.Hash(token), now }, tx, cancellationToken: ct)) != 1)
+            return false;
+        await conn.ExecuteAsync(new CommandDefinition(setPassword, new { passwordHash, now, target.UserId }, tx, cancellationToken: ct));
+        await SessionStore.RevokeAllForUserAsync(conn, tx, target.UserId, "password_reset", exceptSessionId: null, now, ct);
+        await OutboxStore.EnqueueAsync(conn, tx, templates.PasswordChanged(target.Email), now, ct);
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.PasswordReset, target.UserId, origin, now, null, ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    public async Task<string?> FindPasswordHashAsync(Guid userId, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await conn.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT password_hash FROM users WHERE id = @userId", new { userId }, cancellationToken: ct));
+    }
+
+    /// <summary>Sets a new password for a signed-in user; the caller's session survives, the others are revoked.</summary>
+    public async Task ChangeAsync(UserResponse user, Guid currentSessionId, string passwordHash, RequestOrigin origin, CancellationToken ct)
+    {
+        const string setPassword = "UPDATE users SET password_hash = @passwordHash, updated_at = @now WHERE id = @Id";
+        var now = clock.GetUtcNow();
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(setPassword, new { passwordHash, now, user.Id }, tx, cancellationToken: ct));
+        await SessionStore.RevokeAllForUserAsync(conn, tx, user.Id, "password_change", currentSessionId, now, ct);
+        await OutboxStore.EnqueueAsync(conn, tx, templates.PasswordChanged(user.Email), now, ct);
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.PasswordChanged, user.Id, origin, now, null, ct);
+        await tx.CommitAsync(ct);
+    }
+}
