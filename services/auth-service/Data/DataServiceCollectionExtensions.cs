@@ -23,6 +23,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<StartupGate>();
         services.AddHostedService<DatabaseInitializer>();
+        services.AddSingleton<CleanupService>().AddHostedService(sp => sp.GetRequiredService<CleanupService>());
         return services;
     }
 }

@@ -3,6 +3,8 @@ using AuthService.Options;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Polly;
+using Polly.Retry;
 
 namespace AuthService.Email;
 
@@ -32,6 +34,18 @@ public sealed class OutboxDispatcher(
 {
     private const int BatchSize = 20;
     private readonly EmailOptions email = options.Value;
+
+    // Quick in-process retries ride out a blip; longer outages fall back to the row's persisted backoff.
+    private readonly ResiliencePipeline sendRetry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException),
+            MaxRetryAttempts = 2,
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = TimeSpan.FromMilliseconds(200),
+            UseJitter = true,
+        })
+        .Build();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -87,7 +101,8 @@ public sealed class OutboxDispatcher(
         {
             try
             {
-                await transport.SendAsync(new EmailMessage(row.to, row.subject, row.text, row.html), ct);
+                var message = new EmailMessage(row.to, row.subject, row.text, row.html);
+                await sendRetry.ExecuteAsync(async token => await transport.SendAsync(message, token), ct);
                 await conn.ExecuteAsync(new CommandDefinition(markSent, new { id = row.id, now = clock.GetUtcNow() }, tx, cancellationToken: ct));
             }
             catch (Exception e) when (e is not OperationCanceledException)
