@@ -29,7 +29,9 @@ public static class WellKnownEndpoints
         var headers = http.Response.Headers;
         headers.CacheControl = $"public, max-age={(int)JwksMaxAge.TotalSeconds}";
         headers.ETag = keys.JwksETag;
-        if (http.Request.Headers.IfNoneMatch.Contains(keys.JwksETag)) return TypedResults.StatusCode(304);
+        var ifNoneMatch = http.Request.GetTypedHeaders().IfNoneMatch;
+        if (ifNoneMatch.Any(tag => tag.Equals(EntityTagHeaderValue.Any) || tag.Tag == keys.JwksETag))
+            return TypedResults.StatusCode(304);
         return TypedResults.Bytes(keys.JwksJson, "application/json; charset=utf-8");
     }
 
