@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the service and its tests need, when they are missing:
-# PostgreSQL server binaries (initdb, pg_ctl) and libsodium (Argon2id).
+# PostgreSQL server binaries (initdb, pg_ctl), libsodium (Argon2id) and aiosmtpd (tests' SMTP server).
 set -euo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 ldconfig -p 2>/dev/null | grep -q 'libsodium\.so' || need+=(libsodium23)
+# The tests' SMTP server (aiosmtpd), run by Debian's own python3.
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "Installing: ${need[*]}" >&2
 if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace AuthService.Tests.Infrastructure;
+
+public sealed record ReceivedEmail(string To, string Subject, string Raw);
+
+/// <summary>
+/// A real SMTP server for the tests: Debian's aiosmtpd (python3-aiosmtpd, installed by
+/// scripts/install-deps.sh) writing every accepted message to a maildir that the test reads.
+/// Can be stopped and started again on the same port to simulate an outage.
+/// </summary>
+public sealed class SmtpServer : IAsyncDisposable
+{
+    private readonly string maildir = Path.Combine(Path.GetTempPath(), $"auth-tests-smtp-{Guid.NewGuid():N}");
+    private Process? process;
+
+    public int Port { get; } = FreePort();
+
+    public static async Task<SmtpServer> StartAsync()
+    {
+        var server = new SmtpServer();
+        await server.StartAgainAsync();
+        return server;
+    }
+
+    public async Task StartAgainAsync()
+    {
+        var psi = new ProcessStartInfo("/usr/bin/python3")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in new[] { "-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port}", "-c", "aiosmtpd.handlers.Mailbox", maildir })
+            psi.ArgumentList.Add(arg);
+        process = Process.Start(psi) ?? throw new InvalidOperationException("python3 -m aiosmtpd did not start (apt-get install python3-aiosmtpd).");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"aiosmtpd exited with {process.ExitCode} (is python3-aiosmtpd installed?).");
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        if (process is null || process.HasExited) return;
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+        process.Dispose();
+        process = null;
+    }
+
+    /// <summary>Every message received so far (maildir new/ and cur/).</summary>
+    public IReadOnlyList<ReceivedEmail> Received()
+    {
+        var files = new[] { "new", "cur" }.Select(d => Path.Combine(maildir, d)).Where(Directory.Exists)
+            .SelectMany(Directory.GetFiles).Order().ToList();
+        return files.Select(f =>
+        {
+            var raw = File.ReadAllText(f);
+            return new ReceivedEmail(Header(raw, "To"), DecodeSubject(Header(raw, "Subject")), raw);
+        }).ToList();
+    }
+
+    /// <summary>Waits until <paramref name="predicate"/> holds for the received mail, or fails after <paramref name="timeout"/>.</summary>
+    public async Task<IReadOnlyList<ReceivedEmail>> WaitForAsync(Func<IReadOnlyList<ReceivedEmail>, bool> predicate, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            var received = Received();
+            if (predicate(received)) return received;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"SMTP server did not receive the expected mail; it has {received.Count} message(s).");
+            await Task.Delay(50);
+        }
+    }
+
+    private static string Header(string raw, string name)
+    {
+        using var reader = new StringReader(raw);
+        string? line;
+        string? value = null;
+        while ((line = reader.ReadLine()) is { Length: > 0 })
+        {
+            if (value is not null && (line[0] == ' ' || line[0] == '\t')) { value += line.Trim(); continue; }
+            if (value is not null) break;
+            if (line.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase)) value = line[(name.Length + 1)..].Trim();
+        }
+        return value ?? "";
+    }
+
+    /// <summary>Decodes RFC 2047 encoded words (=?utf-8?B?…?=), which System.Net.Mail uses for non-ASCII subjects.</summary>
+    private static string DecodeSubject(string value) =>
+        Regex.Replace(Regex.Replace(value, @"\?=\s+=\?", "?==?"), @"=\?([^?]+)\?([BbQq])\?([^?]*)\?=", m =>
+        {
+            var encoding = Encoding.GetEncoding(m.Groups[1].Value);
+            return m.Groups[2].Value is "B" or "b"
+                ? encoding.GetString(Convert.FromBase64String(m.Groups[3].Value))
+                : DecodeQ(m.Groups[3].Value, encoding);
+        });
+
+    private static string DecodeQ(string value, Encoding encoding)
+    {
+        var bytes = new List<byte>();
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (value[i] == '_') bytes.Add((byte)' ');
+            else if (value[i] == '=' && i + 2 < value.Length) { bytes.Add(Convert.ToByte(value.Substring(i + 1, 2), 16)); i += 2; }
+            else bytes.Add((byte)value[i]);
+        }
+        return encoding.GetString(bytes.ToArray());
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        try { Directory.Delete(maildir, recursive: true); } catch { /* best effort */ }
+    }
+}
