@@ -13,7 +13,6 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddAuthServiceOptions();
 builder.AddHttpPipeline();
 builder.Services.AddDatabase(builder.Configuration);
-builder.Services.AddHealth();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<PasswordPolicy>().AddSingleton<Argon2id>();
 builder.Services.AddSingleton<ServerSecrets>().AddSingleton<SigningKeyStore>().AddSingleton<SigningKeyRing>().AddSingleton<AccessTokenIssuer>();

@@ -23,7 +23,7 @@ public static class FieldErrors
         trimmed = value?.Trim();
         if (trimmed is null) return null;
         if (trimmed.Length == 0) return TooShort;
-        if (trimmed.Length > 100) return TooLong;
+        if (trimmed.EnumerateRunes().Count() > 100) return TooLong; // characters, not UTF-16 units
         // Control characters and bidi overrides can disguise a name in other users' screens.
         return trimmed.Any(c => char.IsControl(c) || c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069')
             ? InvalidFormat : null;

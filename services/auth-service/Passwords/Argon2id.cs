@@ -33,14 +33,17 @@ public sealed class Argon2id : IDisposable
     }
 
     public Task<string> HashAsync(string password, CancellationToken ct = default) =>
-        RunBoundedAsync(() => ToPhcString(HashNow(Encoding.UTF8.GetBytes(password))), ct);
+        RunBoundedAsync(() => ToPhcString(HashNow(Bytes(password))), ct);
 
     public Task<bool> VerifyAsync(string phcHash, string password, CancellationToken ct = default) =>
-        RunBoundedAsync(() => VerifyNow(ToCString(phcHash), Encoding.UTF8.GetBytes(password)), ct);
+        RunBoundedAsync(() => VerifyNow(ToCString(phcHash), Bytes(password)), ct);
 
     /// <summary>Spends one verification on a throwaway hash, so an unknown email costs what a known one does.</summary>
     public Task VerifyDecoyAsync(string password, CancellationToken ct = default) =>
-        RunBoundedAsync(() => VerifyNow(decoyHash.Value, Encoding.UTF8.GetBytes(password)), ct);
+        RunBoundedAsync(() => VerifyNow(decoyHash.Value, Bytes(password)), ct);
+
+    /// <summary>NFKC first (SP 800-63B): "è" typed as one code point or as e + accent is the same password.</summary>
+    private static byte[] Bytes(string password) => Encoding.UTF8.GetBytes(password.Normalize(NormalizationForm.FormKC));
 
     /// <summary>True when the hash was made with other parameters than the configured ones.</summary>
     public bool NeedsRehash(string phcHash) =>
