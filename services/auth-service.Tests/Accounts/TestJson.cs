@@ -1,0 +1,46 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace AuthService.Tests.Accounts;
+
+internal static partial class TestJson
+{
+    public static async Task<JsonElement> ReadAsync(HttpResponseMessage response)
+    {
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("utf-8", response.Content.Headers.ContentType?.CharSet);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    public static string[] PropertyNames(JsonElement element) =>
+        element.EnumerateObject().Select(p => p.Name).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+
+    public static bool DeepEquals(string a, string b) => JsonNode.DeepEquals(JsonNode.Parse(a), JsonNode.Parse(b));
+
+    /// <summary>Asserts the contract's user object: exactly {id, email, emailVerified, displayName, createdAt}.</summary>
+    public static void AssertUser(JsonElement user, string email, bool emailVerified, string? displayName)
+    {
+        Assert.Equal(["createdAt", "displayName", "email", "emailVerified", "id"], PropertyNames(user));
+        Assert.True(Guid.TryParse(user.GetProperty("id").GetString(), out var id) && id != Guid.Empty);
+        Assert.Equal(email, user.GetProperty("email").GetString());
+        Assert.Equal(emailVerified, user.GetProperty("emailVerified").GetBoolean());
+        if (displayName is null) Assert.Equal(JsonValueKind.Null, user.GetProperty("displayName").ValueKind);
+        else Assert.Equal(displayName, user.GetProperty("displayName").GetString());
+        var createdAt = user.GetProperty("createdAt").GetString()!;
+        Assert.Matches(IsoUtc(), createdAt);
+    }
+
+    /// <summary>ISO 8601 with an explicit UTC designator (Z or +00:00).</summary>
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|\+00:00)$")]
+    private static partial Regex IsoUtc();
+
+    /// <summary>The verify-email tokens linked from the emails, newest first.</summary>
+    public static string[] VerifyTokens(IEnumerable<JsonElement> emails) =>
+        emails.Select(e => VerifyLink().Match(e.GetProperty("text").GetString()!))
+            .Where(m => m.Success).Select(m => m.Groups[1].Value).ToArray();
+
+    [GeneratedRegex(@"https://app\.test/verify-email\?token=([A-Za-z0-9_\-]+)")]
+    public static partial Regex VerifyLink();
+}
