@@ -147,6 +147,7 @@ public sealed class VerifyEmailExpiryTests : IAsyncLifetime
 
         // A fresh link from resend-verification works.
         Assert.Equal(HttpStatusCode.Accepted, (await client.PostJsonAsync("/auth/resend-verification", new { email = late })).StatusCode);
+        await client.WaitForBackgroundWorkAsync();
         var freshToken = await client.TokenFromEmailAsync(late);
         Assert.NotEqual(lateToken, freshToken);
         Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync("/auth/verify-email", new { token = freshToken })).StatusCode);

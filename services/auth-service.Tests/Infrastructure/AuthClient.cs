@@ -34,6 +34,31 @@ public sealed partial class AuthClient(AuthServiceFactory factory)
         return emails!;
     }
 
+    /// <summary>Polls the dev mailbox until <paramref name="to"/> has at least <paramref name="count"/> emails.</summary>
+    public async Task<JsonElement[]> WaitForEmailsAsync(string to, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var emails = await EmailsAsync(to);
+            if (emails.Length >= count) return emails;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{to} has {emails.Length} email(s), expected {count}.");
+            await Task.Delay(25);
+        }
+    }
+
+    /// <summary>
+    /// Returns once everything queued for after-the-answer work so far has run: the queue is served
+    /// in order, so a resend queued now that has mailed proves the earlier items are done.
+    /// </summary>
+    public async Task WaitForBackgroundWorkAsync()
+    {
+        var barrier = NewEmail("barrier");
+        (await SignupAsync(barrier)).EnsureSuccessStatusCode();
+        (await PostJsonAsync("/auth/resend-verification", new { email = barrier })).EnsureSuccessStatusCode();
+        await WaitForEmailsAsync(barrier, 2);
+    }
+
     /// <summary>The token of the newest email to <paramref name="to"/> that links to <paramref name="page"/>.</summary>
     public async Task<string> TokenFromEmailAsync(string to, string page = "verify-email")
     {
