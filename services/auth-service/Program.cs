@@ -17,7 +17,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<PasswordPolicy>().AddSingleton<Argon2id>();
 builder.Services.AddSingleton<ServerSecrets>().AddSingleton<SigningKeyStore>().AddSingleton<SigningKeyRing>().AddSingleton<AccessTokenIssuer>();
 builder.Services.AddBearerAuthentication();
-builder.Services.AddSingleton<SessionStore>().AddSingleton<RefreshRotation>().AddSingleton<RefreshCookie>();
+builder.Services.AddSingleton<SessionStore>().AddSingleton<RefreshRotation>().AddSingleton<RefreshCookie>().AddSingleton<SigninLockout>();
 builder.Services.AddSingleton<AccountStore>().AddSingleton<PasswordStore>();
 builder.Services.AddSingleton<BackgroundWorkQueue>().AddHostedService(sp => sp.GetRequiredService<BackgroundWorkQueue>());
 builder.Services.AddEmail();

@@ -38,6 +38,8 @@ public sealed class AuthServiceFactory(string connectionString, IReadOnlyDiction
             ["Auth:KeyEncryptionKey"] = KeyEncryptionKey,
             ["DevEndpoints:Enabled"] = "true",
             ["Email:PollInterval"] = "00:00:00.200",
+            // Every in-memory request comes from one unknown address; rate-limit tests lower this.
+            ["RateLimits:PermitLimit"] = "100000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) defaults[key] = value;
         foreach (var (key, value) in defaults) builder.UseSetting(key, value);

@@ -16,9 +16,9 @@ public static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/auth").WithTags("Accounts");
-        auth.MapPost("/signup", Signup).WithName("Signup");
+        auth.MapPost("/signup", Signup).WithName("Signup").RequireRateLimiting(RateLimits.Credentials);
         auth.MapPost("/verify-email", VerifyEmail).WithName("VerifyEmail");
-        auth.MapPost("/resend-verification", ResendVerification).WithName("ResendVerification");
+        auth.MapPost("/resend-verification", ResendVerification).WithName("ResendVerification").RequireRateLimiting(RateLimits.Credentials);
 
         var me = auth.MapGroup("/me").RequireAuthorization();
         me.MapGet("", GetMe).WithName("GetMe");

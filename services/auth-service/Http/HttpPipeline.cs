@@ -25,16 +25,30 @@ public static class HttpPipeline
             o.SerializerOptions.MaxDepth = 16;
         });
         services.AddSingleton<CsrfFilter>();
+        builder.AddRateLimits();
+
+        // Credentialed CORS for exactly the configured SPA origins; any other origin gets no CORS headers.
+        var origins = builder.Configuration.GetSection("Auth:AllowedOrigins").Get<string[]>() ?? [];
+        services.AddCors(o => o.AddDefaultPolicy(p => p
+            .WithOrigins([.. origins.Select(origin => origin.TrimEnd('/'))])
+            .AllowCredentials()
+            .WithHeaders("Content-Type", "Authorization", "X-Requested-With")
+            .WithMethods("GET", "POST", "PATCH", "DELETE")
+            .WithExposedHeaders("Retry-After")
+            .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
         return builder;
     }
 
     public static WebApplication UseHttpPipeline(this WebApplication app)
     {
+        app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages(Problems.WriteForStatusAsync);
         app.Use(SecurityHeaders);
         app.Use(LimitBody);
+        app.UseCors();
         app.Use(WaitForStartup);
+        app.UseRateLimiter();
         return app;
     }
 

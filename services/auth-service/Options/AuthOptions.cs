@@ -26,6 +26,14 @@ public sealed class AuthOptions
 
     public RefreshCookieOptions RefreshCookie { get; set; } = new();
     public PasswordOptions Password { get; set; } = new();
+    public LockoutOptions Lockout { get; set; } = new();
+}
+
+public sealed class LockoutOptions
+{
+    public int MaxFailures { get; set; } = 10;
+    public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(10);
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
 }
 
 public sealed class RefreshCookieOptions

@@ -43,6 +43,9 @@ public sealed class AuthOptionsValidator(IHostEnvironment environment) : IValida
             errors.Add("Auth:KeyEncryptionKey must be base64 of exactly 32 bytes.");
         }
 
+        if (o.Lockout.MaxFailures < 1) errors.Add("Auth:Lockout:MaxFailures must be at least 1.");
+        Positive(o.Lockout.FailureWindow, "Auth:Lockout:FailureWindow");
+        Positive(o.Lockout.LockoutDuration, "Auth:Lockout:LockoutDuration");
         if (o.Password.MinLength is < 8 or > 128) errors.Add("Auth:Password:MinLength must be between 8 and 128.");
         if (o.Password.HashIterations < 2) errors.Add("Auth:Password:HashIterations must be at least 2.");
         if (o.Password.HashMemoryKiB < 19 * 1024) errors.Add("Auth:Password:HashMemoryKiB must be at least 19456 (19 MiB).");

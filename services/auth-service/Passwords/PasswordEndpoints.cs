@@ -18,8 +18,8 @@ public static class PasswordEndpoints
     public static IEndpointRouteBuilder MapPasswords(this IEndpointRouteBuilder app)
     {
         var passwords = app.MapGroup("/auth/password").WithTags("Passwords");
-        passwords.MapPost("/forgot", Forgot).WithName("ForgotPassword");
-        passwords.MapPost("/reset", Reset).WithName("ResetPassword");
+        passwords.MapPost("/forgot", Forgot).WithName("ForgotPassword").RequireRateLimiting(RateLimits.Credentials);
+        passwords.MapPost("/reset", Reset).WithName("ResetPassword").RequireRateLimiting(RateLimits.Credentials);
         passwords.MapPost("/change", Change).WithName("ChangePassword").RequireAuthorization();
         return app;
     }

@@ -4,7 +4,7 @@ using AuthService.Http;
 using AuthService.Passwords;
 using AuthService.Tokens;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
+using System.Globalization;
 
 namespace AuthService.Sessions;
 
@@ -14,7 +14,7 @@ public static class SessionEndpoints
     public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/auth").WithTags("Sessions");
-        auth.MapPost("/signin", Signin).WithName("Signin");
+        auth.MapPost("/signin", Signin).WithName("Signin").RequireRateLimiting(RateLimits.Credentials);
         auth.MapPost("/refresh", Refresh).WithName("Refresh").AddEndpointFilter<CsrfFilter>();
         auth.MapPost("/logout", Logout).WithName("Logout").AddEndpointFilter<CsrfFilter>();
         auth.MapPost("/logout-all", LogoutAll).WithName("LogoutAll").RequireAuthorization();
@@ -27,7 +27,7 @@ public static class SessionEndpoints
 
     public static async Task<Results<Ok<AccessTokenResponse>, ProblemHttpResult>> Signin(
         SigninRequest request, HttpContext http, AccountStore accounts, SessionStore sessions, Argon2id hasher,
-        AccessTokenIssuer issuer, RefreshCookie cookie, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken ct)
+        AccessTokenIssuer issuer, RefreshCookie cookie, SigninLockout lockout, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrEmpty(request.Email)) errors["email"] = [FieldErrors.Required];
@@ -36,6 +36,11 @@ public static class SessionEndpoints
 
         var origin = RequestOrigin.From(http);
         var email = EmailAddress.Normalize(request.Email);
+        if (email is not null && await lockout.LockedForAsync(email, ct) is { } lockedFor)
+        {
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(lockedFor.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return Problems.Create(429, ErrorCodes.AccountLocked, "Too many failed signins for this email, try again later");
+        }
         var credentials = email is null ? null : await accounts.FindCredentialsAsync(email, ct);
         if (credentials is null)
         {
@@ -50,6 +55,7 @@ public static class SessionEndpoints
         if (!credentials.User.EmailVerified)
             return Problems.Create(403, ErrorCodes.EmailNotVerified, "Verify your email address before signing in");
 
+        await lockout.ResetAsync(email!, ct);
         if (hasher.NeedsRehash(credentials.PasswordHash))
             await accounts.UpdatePasswordHashAsync(credentials.User.Id, await hasher.HashAsync(request.Password!, ct), ct);
 
@@ -59,7 +65,8 @@ public static class SessionEndpoints
 
         async Task<ProblemHttpResult> SigninFailedAsync(Guid? userId, string? attemptedEmail)
         {
-            await AuditLog.WriteAsync(dataSource, AuditKinds.SigninFailed, userId, origin, clock.GetUtcNow(), new { email = attemptedEmail }, ct);
+            // Counted for unknown emails too: a lock must not tell whether the account exists.
+            if (attemptedEmail is not null) await lockout.RecordFailureAsync(attemptedEmail, userId, origin, ct);
             return Problems.Create(401, ErrorCodes.InvalidCredentials, "Invalid email or password");
         }
     }
