@@ -26,6 +26,11 @@ builder.Services.AddOpenApi();
 var app = builder.Build();
 
 app.UseHttpPipeline();
+if (app.Services.GetRequiredService<IOptions<DevEndpointsOptions>>().Value.Enabled)
+{
+    app.UseDefaultFiles(); // the demo SPA under /demo/, development only like the dev mailbox
+    app.UseStaticFiles();
+}
 app.UseAuthentication();
 app.UseAuthorization();
 
