@@ -1,5 +1,6 @@
 using System.Net;
 using AuthService.Tests.Infrastructure;
+using Dapper;
 
 namespace AuthService.Tests.Sessions;
 
@@ -16,17 +17,63 @@ public sealed class RefreshGraceAndReuseTests(AuthServiceFixture fixture) : ICla
     {
         var client = fixture.NewClient();
         var signedIn = await client.SignupAndSigninAsync();
-        var sessionId = SessionTestKit.SessionIdOf(signedIn.AccessToken);
 
-        using var start = new ManualResetEventSlim(false);
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var tasks = Enumerable.Range(0, 20).Select(_ => Task.Run(async () =>
         {
-            start.Wait();
+            await start.Task;
             return await client.RefreshAsync(signedIn.RefreshToken);
         })).ToArray();
-        start.Set();
+        start.SetResult();
         var responses = await Task.WhenAll(tasks);
 
+        await AssertConvergedAsync(client, signedIn, responses);
+    }
+
+    [Fact]
+    public async Task Refresh_TwentyParallelQueuedBehindBusySession_AllGetSameNewCookieAndSessionDoesNotFork()
+    {
+        // Guaranteed overlap: a test transaction holds the session row while the 20 refreshes pile up
+        // behind it (well inside the default 3 s lock timeout), then lets them all go at once.
+        var client = fixture.NewClient();
+        var signedIn = await client.SignupAndSigninAsync();
+        var sessionId = SessionTestKit.SessionIdOf(signedIn.AccessToken);
+
+        Task<HttpResponseMessage[]> all;
+        await using (var holder = client.OpenDatabase())
+        {
+            await using var tx = await holder.BeginTransactionAsync();
+            await holder.ExecuteAsync("SELECT id FROM sessions WHERE id = @sessionId FOR UPDATE", new { sessionId }, tx);
+            all = Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => client.RefreshAsync(signedIn.RefreshToken))));
+            var queued = await WaitForLockWaitersAsync(client, holder.ProcessID, 20, TimeSpan.FromSeconds(2));
+            Assert.True(queued >= 2, $"Only {queued} refresh(es) ever queued behind the session lock: no overlap was produced");
+            await tx.CommitAsync();
+        }
+
+        await AssertConvergedAsync(client, signedIn, await all);
+    }
+
+    /// <summary>Polls until <paramref name="wanted"/> backends wait on a lock or the time is up; returns the last count.</summary>
+    private static async Task<long> WaitForLockWaitersAsync(AuthClient client, int holderPid, int wanted, TimeSpan within)
+    {
+        await using var conn = client.OpenDatabase();
+        var deadline = DateTime.UtcNow + within;
+        long waiting;
+        do
+        {
+            waiting = await conn.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> @holderPid",
+                new { holderPid });
+            if (waiting >= wanted) break;
+            await Task.Delay(20);
+        } while (DateTime.UtcNow < deadline);
+        return waiting;
+    }
+
+    /// <summary>All answered 200 with one and the same new cookie; one live token; session intact; the cookie rotates on.</summary>
+    private static async Task AssertConvergedAsync(AuthClient client, SignedIn signedIn, HttpResponseMessage[] responses)
+    {
+        var sessionId = SessionTestKit.SessionIdOf(signedIn.AccessToken);
         var statuses = responses.Select(r => (int)r.StatusCode).ToList();
         var bodies = await Task.WhenAll(responses.Select(r => r.Content.ReadAsStringAsync()));
         Assert.True(statuses.All(s => s == 200), "Statuses: " + string.Join(",", statuses) + "\n" + string.Join("\n", bodies.Distinct()));
