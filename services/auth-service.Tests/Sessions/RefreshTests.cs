@@ -1,0 +1,158 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using AuthService.Tests.Infrastructure;
+
+namespace AuthService.Tests.Sessions;
+
+public sealed class RefreshTests(AuthServiceFixture fixture) : IClassFixture<AuthServiceFixture>
+{
+    [Fact]
+    public async Task Refresh_CurrentToken_RotatesCookieAndLinksRowsInDatabase()
+    {
+        var client = fixture.NewClient();
+        var signedIn = await client.SignupAndSigninAsync();
+        var sessionId = SessionTestKit.SessionIdOf(signedIn.AccessToken);
+        var before = await client.SessionAsync(sessionId);
+        fixture.Factory.Clock.Advance(TimeSpan.FromMinutes(5));
+        var refreshedAt = fixture.Factory.Clock.GetUtcNow();
+
+        var response = await client.RefreshAsync(signedIn.RefreshToken);
+
+        var next = await SessionTestKit.NewCookieAsync(response);
+        Assert.NotEqual(signedIn.RefreshToken, next);
+        var cookie = SetCookie.Single(response);
+        Assert.True(cookie.Has("HttpOnly") && cookie.Has("Secure"));
+        Assert.Equal("/auth", cookie.Get("Path"));
+        Assert.Equal("strict", cookie.Get("SameSite")?.ToLowerInvariant());
+
+        var rows = await client.TokensAsync(sessionId);
+        Assert.Equal(2, rows.Count);
+        var old = rows.Single(r => r.TokenHash.SequenceEqual(SessionTestKit.Sha256(signedIn.RefreshToken)));
+        var fresh = rows.Single(r => r.TokenHash.SequenceEqual(SessionTestKit.Sha256(next)));
+        Assert.NotNull(old.RetiredAt);
+        SessionTestKit.SameInstant(refreshedAt, old.RetiredAt!.Value);
+        Assert.Equal(fresh.Id, old.ReplacedBy);
+        Assert.Null(fresh.RetiredAt);
+        Assert.Null(fresh.ReplacedBy);
+
+        var after = await client.SessionAsync(sessionId);
+        Assert.True(after.LastUsedAt > before.LastUsedAt, "last_used_at must move on refresh");
+        SessionTestKit.SameInstant(refreshedAt, after.LastUsedAt);
+        SessionTestKit.SameInstant(refreshedAt + TimeSpan.FromDays(14), after.IdleExpiresAt);
+        Assert.Equal(before.ExpiresAt, after.ExpiresAt);
+        Assert.Null(after.RevokedAt);
+    }
+
+    [Fact]
+    public async Task Refresh_Success_ReturnsSigninShapeWithNoStoreAndWorkingAccessToken()
+    {
+        var client = fixture.NewClient();
+        var signedIn = await client.SignupAndSigninAsync();
+        var userId = signedIn.Body.GetProperty("user").GetProperty("id").GetString();
+
+        var response = await client.RefreshAsync(signedIn.RefreshToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.CacheControl?.NoStore, $"Cache-Control was '{response.Headers.CacheControl}'");
+        var raw = await response.Content.ReadAsStringAsync();
+        var body = JsonSerializer.Deserialize<JsonElement>(raw);
+        Assert.Equal("Bearer", body.GetProperty("tokenType").GetString());
+        Assert.Equal(900, body.GetProperty("expiresIn").GetInt32());
+        Assert.Equal(userId, body.GetProperty("user").GetProperty("id").GetString());
+        Assert.DoesNotContain(AuthClient.RefreshCookieValue(response)!, raw);
+
+        var accessToken = body.GetProperty("accessToken").GetString()!;
+        Assert.NotEqual(signedIn.AccessToken, accessToken);
+        Assert.Equal(SessionTestKit.SessionIdOf(signedIn.AccessToken), SessionTestKit.SessionIdOf(accessToken));
+        var me = await client.GetWithBearerAsync("/auth/me", accessToken);
+        Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        Assert.Equal(userId, (await me.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Refresh_NewCookieKeepsRotating()
+    {
+        var client = fixture.NewClient();
+        var signedIn = await client.SignupAndSigninAsync();
+
+        var t1 = await client.RotateAsync(signedIn.RefreshToken);
+        var t2 = await client.RotateAsync(t1);
+        var t3 = await client.RotateAsync(t2);
+
+        Assert.Equal(4, new[] { signedIn.RefreshToken, t1, t2, t3 }.Distinct().Count());
+        var rows = await client.TokensAsync(SessionTestKit.SessionIdOf(signedIn.AccessToken));
+        Assert.Equal(4, rows.Count);
+        Assert.Single(rows, r => r.RetiredAt is null);
+    }
+
+    [Fact]
+    public async Task Refresh_NoCookie_Returns401RefreshTokenMissing()
+    {
+        var client = fixture.NewClient();
+
+        var response = await client.RefreshAsync(null);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized, "refresh_token_missing");
+    }
+
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("not!base64url!but!exactly!forty!three!chars")]
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    public async Task Refresh_GarbageCookie_Returns401RefreshTokenInvalid(string cookie)
+    {
+        var client = fixture.NewClient();
+
+        var response = await client.RefreshAsync(cookie);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized, "refresh_token_invalid");
+    }
+
+    [Fact]
+    public async Task Refresh_WellFormedUnknownToken_Returns401RefreshTokenInvalid()
+    {
+        var client = fixture.NewClient();
+
+        var response = await client.RefreshAsync(SessionTestKit.UnknownToken());
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized, "refresh_token_invalid");
+    }
+
+    [Fact]
+    public async Task Refresh_WithoutXRequestedWith_Returns403CsrfFailedAndDoesNotRotate()
+    {
+        var client = fixture.NewClient();
+        var signedIn = await client.SignupAndSigninAsync();
+
+        var response = await client.RefreshAsync(signedIn.RefreshToken, csrfHeader: false);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "csrf_failed");
+        Assert.Null((await client.TokenRowAsync(signedIn.RefreshToken))!.RetiredAt);
+        await client.RotateAsync(signedIn.RefreshToken);
+    }
+
+    [Fact]
+    public async Task Refresh_FromForeignOrigin_Returns403CsrfFailedAndDoesNotRotate()
+    {
+        var client = fixture.NewClient();
+        var signedIn = await client.SignupAndSigninAsync();
+
+        var response = await client.RefreshAsync(signedIn.RefreshToken, origin: "https://evil.test");
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "csrf_failed");
+        Assert.Null((await client.TokenRowAsync(signedIn.RefreshToken))!.RetiredAt);
+        Assert.Null(AuthClient.RefreshCookieValue(response));
+    }
+
+    [Fact]
+    public async Task Refresh_FromAllowedOrigin_Returns200()
+    {
+        var client = fixture.NewClient();
+        var signedIn = await client.SignupAndSigninAsync();
+
+        var response = await client.RefreshAsync(signedIn.RefreshToken, origin: AuthServiceFactory.AllowedOrigin);
+
+        await SessionTestKit.NewCookieAsync(response);
+    }
+}

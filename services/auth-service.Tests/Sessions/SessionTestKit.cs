@@ -1,0 +1,126 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using AuthService.Tests.Infrastructure;
+using Dapper;
+using Npgsql;
+
+namespace AuthService.Tests.Sessions;
+
+/// <summary>One parsed <c>Set-Cookie</c> header: name, value and its attributes (names lower-cased).</summary>
+public sealed record SetCookie(string Name, string Value, IReadOnlyDictionary<string, string?> Attributes)
+{
+    public bool Has(string attribute) => Attributes.ContainsKey(attribute.ToLowerInvariant());
+
+    public string? Get(string attribute) => Attributes.TryGetValue(attribute.ToLowerInvariant(), out var v) ? v : null;
+
+    public long? MaxAge => Get("max-age") is { } v ? long.Parse(v) : null;
+
+    public static SetCookie Parse(string header)
+    {
+        var parts = header.Split(';');
+        var nameValue = parts[0].Split('=', 2);
+        var attributes = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var part in parts.Skip(1))
+        {
+            var kv = part.Trim().Split('=', 2);
+            attributes[kv[0].Trim().ToLowerInvariant()] = kv.Length > 1 ? kv[1].Trim() : null;
+        }
+        return new SetCookie(nameValue[0].Trim(), nameValue.Length > 1 ? nameValue[1] : "", attributes);
+    }
+
+    /// <summary>Every Set-Cookie of the response whose name is <paramref name="name"/>.</summary>
+    public static IReadOnlyList<SetCookie> All(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues("Set-Cookie", out var values)
+            ? values.Select(Parse).Where(c => c.Name == name).ToList()
+            : [];
+
+    /// <summary>The single Set-Cookie named <paramref name="name"/>; fails the test when there is none or several.</summary>
+    public static SetCookie Single(HttpResponseMessage response, string name = AuthClient.CookieName)
+    {
+        var all = All(response, name);
+        var headers = response.Headers.TryGetValues("Set-Cookie", out var v) ? string.Join(" | ", v) : "(none)";
+        Assert.True(all.Count == 1, $"Expected exactly one Set-Cookie named {name}, got: {headers}");
+        return all[0];
+    }
+}
+
+/// <summary>Rows of <c>sessions</c> and <c>refresh_tokens</c> as the tests look at them.</summary>
+public sealed record SessionRow(Guid Id, Guid UserId, DateTime CreatedAt, DateTime LastUsedAt, DateTime IdleExpiresAt,
+    DateTime ExpiresAt, DateTime? RevokedAt, string? RevokedReason);
+
+public sealed record RefreshTokenRow(long Id, Guid SessionId, byte[] TokenHash, DateTime CreatedAt, DateTime? RetiredAt, long? ReplacedBy);
+
+public static class SessionTestKit
+{
+    public static byte[] Sha256(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+
+    /// <summary>A well-formed refresh token (256 random bits, base64url) that the service never issued.</summary>
+    public static string UnknownToken() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>The refresh cookie a successful response sets; fails the test when the status is not 200 or no cookie is set.</summary>
+    public static async Task<string> NewCookieAsync(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"Expected 200, got {(int)response.StatusCode}: {body}");
+        var value = AuthClient.RefreshCookieValue(response);
+        Assert.False(string.IsNullOrEmpty(value), "A successful refresh must set a new refresh cookie.");
+        return value!;
+    }
+
+    /// <summary>Refreshes and returns the new cookie value, asserting 200.</summary>
+    public static async Task<string> RotateAsync(this AuthClient client, string token) =>
+        await NewCookieAsync(await client.RefreshAsync(token));
+
+    public static async Task<string> AccessTokenOfAsync(HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+
+    /// <summary>The <c>sid</c> claim of an access token (payload decoded without validation, just to read it).</summary>
+    public static Guid SessionIdOf(string accessToken)
+    {
+        var payload = accessToken.Split('.')[1].Replace('-', '+').Replace('_', '/');
+        payload = payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '=');
+        using var doc = JsonDocument.Parse(Convert.FromBase64String(payload));
+        return Guid.Parse(doc.RootElement.GetProperty("sid").GetString()!);
+    }
+
+    public static async Task<SessionRow> SessionAsync(this AuthClient client, Guid sessionId)
+    {
+        await using var conn = client.OpenDatabase();
+        return await conn.QuerySingleAsync<SessionRow>("""
+            SELECT id AS Id, user_id AS UserId, created_at AS CreatedAt, last_used_at AS LastUsedAt,
+                   idle_expires_at AS IdleExpiresAt, expires_at AS ExpiresAt, revoked_at AS RevokedAt, revoked_reason AS RevokedReason
+            FROM sessions WHERE id = @sessionId
+            """, new { sessionId });
+    }
+
+    public static async Task<IReadOnlyList<RefreshTokenRow>> TokensAsync(this AuthClient client, Guid sessionId)
+    {
+        await using var conn = client.OpenDatabase();
+        return (await conn.QueryAsync<RefreshTokenRow>("""
+            SELECT id AS Id, session_id AS SessionId, token_hash AS TokenHash, created_at AS CreatedAt,
+                   retired_at AS RetiredAt, replaced_by AS ReplacedBy
+            FROM refresh_tokens WHERE session_id = @sessionId ORDER BY id
+            """, new { sessionId })).ToList();
+    }
+
+    /// <summary>The refresh_tokens row whose hash is SHA-256(<paramref name="token"/>), or null.</summary>
+    public static async Task<RefreshTokenRow?> TokenRowAsync(this AuthClient client, string token)
+    {
+        await using var conn = client.OpenDatabase();
+        return await conn.QuerySingleOrDefaultAsync<RefreshTokenRow>("""
+            SELECT id AS Id, session_id AS SessionId, token_hash AS TokenHash, created_at AS CreatedAt,
+                   retired_at AS RetiredAt, replaced_by AS ReplacedBy
+            FROM refresh_tokens WHERE token_hash = @hash
+            """, new { hash = Sha256(token) });
+    }
+
+    /// <summary>Asserts two instants are equal to PostgreSQL's microsecond precision.</summary>
+    public static void SameInstant(DateTimeOffset expected, DateTime actualUtc)
+    {
+        var delta = (actualUtc - expected.UtcDateTime).Duration();
+        Assert.True(delta < TimeSpan.FromMilliseconds(1), $"Expected {expected:O}, got {actualUtc:O}");
+    }
+}
