@@ -56,6 +56,7 @@ public sealed class PostgresServer
         if (!string.IsNullOrWhiteSpace(url)) return new PostgresServer(ToConnectionString(url), null, null, 0);
 
         var bin = FindBinDir();
+        await RemoveLeftoversAsync(bin);
         var dir = Path.Combine(Path.GetTempPath(), $"auth-tests-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
         Directory.CreateDirectory(dir);
         if (IsRoot) await RunAsync("chown", "postgres:", dir);
@@ -67,6 +68,26 @@ public sealed class PostgresServer
         await server.StartAgainAsync();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Destroy();
         return server;
+    }
+
+    /// <summary>Data directories of earlier runs whose test process is gone (a killed run cannot clean up after itself).</summary>
+    private static async Task RemoveLeftoversAsync(string bin)
+    {
+        foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "auth-tests-pg-*"))
+        {
+            var parts = Path.GetFileName(dir).Split('-');
+            if (parts.Length <= 3 || !int.TryParse(parts[3], out var pid) || Directory.Exists($"/proc/{pid}")) continue;
+            try
+            {
+                if (File.Exists(Path.Combine(dir, "postmaster.pid")))
+                    await RunAsOwnerAsync(Path.Combine(bin, "pg_ctl"), "-D", dir, "-m", "immediate", "-w", "stop");
+            }
+            catch (InvalidOperationException)
+            {
+                // Not running any more.
+            }
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { /* another run may be removing it */ }
+        }
     }
 
     private static string ServerOptions(int port, string dir) =>
