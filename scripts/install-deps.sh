@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the service and its tests need, when they are missing:
-# PostgreSQL server binaries (initdb, pg_ctl), libsodium (Argon2id) and aiosmtpd (tests' SMTP server).
+# PostgreSQL server binaries (initdb, pg_ctl), libsodium (Argon2id), aiosmtpd (tests' SMTP server)
+# and Chromium (browser tests).
 set -euo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 ldconfig -p 2>/dev/null | grep -q 'libsodium\.so' || need+=(libsodium23)
+# The browser tests drive Debian's Chromium (Playwright's own browser download cannot work here).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 # The tests' SMTP server (aiosmtpd), run by Debian's own python3.
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
 [ ${#need[@]} -eq 0 ] && exit 0
