@@ -25,6 +25,13 @@ builder.Services.AddOpenApi();
 
 var app = builder.Build();
 
+if (args is ["rotate-signing-key", ..])
+{
+    // Incident tool: `dotnet AuthService.dll rotate-signing-key [--revoke-current]`.
+    await SigningKeyCommands.RotateAsync(app.Services, revokeCurrent: args.Contains("--revoke-current"));
+    return;
+}
+
 app.UseHttpPipeline();
 if (app.Services.GetRequiredService<IOptions<DevEndpointsOptions>>().Value.Enabled)
 {

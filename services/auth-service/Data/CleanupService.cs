@@ -5,8 +5,8 @@ namespace AuthService.Data;
 
 /// <summary>
 /// Deletes what no request can use any more: expired or used email tokens, sessions dead for
-/// longer than <see cref="Retention"/> (their refresh tokens go with them), delivered mail and old
-/// lockout rows. In batches, so a large backlog never holds long locks.
+/// longer than <see cref="Retention"/> (their refresh tokens go with them), delivered mail, old
+/// lockout rows and signing keys that left the JWKS. In batches, so a large backlog never holds long locks.
 /// </summary>
 public sealed class CleanupService(NpgsqlDataSource dataSource, StartupGate gate, TimeProvider clock, ILogger<CleanupService> logger)
     : BackgroundService
@@ -29,6 +29,10 @@ public sealed class CleanupService(NpgsqlDataSource dataSource, StartupGate gate
         """
         DELETE FROM outbox_emails WHERE id IN (
             SELECT id FROM outbox_emails WHERE sent_at < @cutoff LIMIT @BatchSize)
+        """,
+        """
+        DELETE FROM signing_keys WHERE kid IN (
+            SELECT kid FROM signing_keys WHERE expires_at < @cutoff LIMIT @BatchSize)
         """,
         """
         DELETE FROM signin_failures WHERE email IN (

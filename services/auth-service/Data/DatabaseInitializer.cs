@@ -1,4 +1,6 @@
+using AuthService.Options;
 using AuthService.Tokens;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Polly;
 using Polly.Retry;
@@ -12,7 +14,7 @@ namespace AuthService.Data;
 /// </summary>
 public sealed class DatabaseInitializer(
     MigrationRunner migrations, SigningKeyStore keyStore, SigningKeyRing keyRing, StartupGate gate,
-    TimeProvider clock, ILogger<DatabaseInitializer> logger) : BackgroundService
+    IOptions<AuthOptions> options, TimeProvider clock, ILogger<DatabaseInitializer> logger) : BackgroundService
 {
     public static readonly TimeSpan KeyReloadInterval = TimeSpan.FromSeconds(30);
 
@@ -37,7 +39,7 @@ public sealed class DatabaseInitializer(
                 var applied = await migrations.ApplyAsync(ct);
                 if (await keyStore.EnsureSigningKeyAsync(clock.GetUtcNow(), clock.GetUtcNow(), ct))
                     logger.LogInformation("Created the first signing key");
-                await keyRing.ReloadAsync(ct);
+                await MaintainKeysAsync(ct);
                 logger.LogInformation("Database ready ({Applied} migration(s) applied)", applied);
             }, stoppingToken);
             gate.Open();
@@ -58,13 +60,28 @@ public sealed class DatabaseInitializer(
         {
             try
             {
-                await keyRing.ReloadAsync(stoppingToken);
+                await MaintainKeysAsync(stoppingToken);
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException)
             {
                 logger.LogWarning("Signing keys not reloaded, database unavailable: {Message}", e.Message);
             }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Keep serving with the keys already loaded; a failed reload must not stop the host.
+                logger.LogError(e, "Signing key maintenance failed");
+            }
         }
+    }
+
+    /// <summary>Schedules a rotation when one is due (any replica may; the store's lock keeps it to one key) and reloads the ring.</summary>
+    public async Task MaintainKeysAsync(CancellationToken ct)
+    {
+        var auth = options.Value;
+        var rotated = await keyStore.RotateIfDueAsync(clock.GetUtcNow(), auth.SigningKeys.RotationInterval,
+            auth.SigningKeys.PublishLead, auth.AccessTokenLifetime, ct);
+        if (rotated is not null) logger.LogInformation("Scheduled signing key {Kid}", rotated);
+        await keyRing.ReloadAsync(ct);
     }
 
     private static async Task<bool> WaitTick(PeriodicTimer timer, CancellationToken ct)

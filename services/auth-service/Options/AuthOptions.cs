@@ -27,6 +27,16 @@ public sealed class AuthOptions
     public RefreshCookieOptions RefreshCookie { get; set; } = new();
     public PasswordOptions Password { get; set; } = new();
     public LockoutOptions Lockout { get; set; } = new();
+    public SigningKeyOptions SigningKeys { get; set; } = new();
+}
+
+public sealed class SigningKeyOptions
+{
+    /// <summary>How long a key signs before its successor takes over.</summary>
+    public TimeSpan RotationInterval { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How long a new key is published in the JWKS before it signs, so downstream caches have it.</summary>
+    public TimeSpan PublishLead { get; set; } = TimeSpan.FromHours(1);
 }
 
 public sealed class LockoutOptions

@@ -43,6 +43,11 @@ public sealed class AuthOptionsValidator(IHostEnvironment environment) : IValida
             errors.Add("Auth:KeyEncryptionKey must be base64 of exactly 32 bytes.");
         }
 
+        Positive(o.SigningKeys.RotationInterval, "Auth:SigningKeys:RotationInterval");
+        if (o.SigningKeys.PublishLead <= Tokens.WellKnownEndpoints.JwksMaxAge)
+            errors.Add($"Auth:SigningKeys:PublishLead must be longer than the JWKS cache lifetime ({Tokens.WellKnownEndpoints.JwksMaxAge}).");
+        else if (o.SigningKeys.PublishLead >= o.SigningKeys.RotationInterval)
+            errors.Add("Auth:SigningKeys:PublishLead must be shorter than Auth:SigningKeys:RotationInterval.");
         if (o.Lockout.MaxFailures < 1) errors.Add("Auth:Lockout:MaxFailures must be at least 1.");
         Positive(o.Lockout.FailureWindow, "Auth:Lockout:FailureWindow");
         Positive(o.Lockout.LockoutDuration, "Auth:Lockout:LockoutDuration");

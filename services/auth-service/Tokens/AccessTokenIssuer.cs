@@ -16,7 +16,8 @@ public sealed class AccessTokenIssuer(SigningKeyRing keys, IOptions<AuthOptions>
 
     public AccessTokenResponse Issue(UserResponse user, Guid sessionId)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
+        var instant = clock.GetUtcNow();
+        var now = instant.UtcDateTime;
         var lifetime = auth.AccessTokenLifetime;
         var token = handler.CreateToken(new SecurityTokenDescriptor
         {
@@ -26,7 +27,7 @@ public sealed class AccessTokenIssuer(SigningKeyRing keys, IOptions<AuthOptions>
             NotBefore = now,
             Expires = now + lifetime,
             TokenType = "at+jwt",
-            SigningCredentials = keys.Current.Signing,
+            SigningCredentials = keys.Current.SignerAt(instant).Credentials,
             Claims = new Dictionary<string, object>
             {
                 [JwtRegisteredClaimNames.Sub] = user.Id.ToString(),

@@ -1,22 +1,21 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
 
 namespace AuthService.Tokens;
 
 /// <summary>
-/// The in-memory view of the signing keys: decrypted once when the keys change (never per request),
-/// with the JWKS document and its ETag pre-rendered. Readers take one immutable snapshot.
+/// The in-memory view of the signing keys: private keys decrypted once when the keys change
+/// (never per request), the JWKS document and its ETag pre-rendered. Readers take one immutable
+/// snapshot. Which key signs is decided at signing time from the keys' schedule, so every replica
+/// switches to a rotated key at the same instant, without waiting for its next reload.
 /// </summary>
 public sealed class SigningKeyRing(SigningKeyStore store, ServerSecrets secrets, TimeProvider clock, ILogger<SigningKeyRing> logger)
 {
     private KeySet? current;
 
     public KeySet Current => current ?? throw new InvalidOperationException("Signing keys are not loaded yet.");
-
-    public bool IsLoaded => current is not null;
 
     public async Task ReloadAsync(CancellationToken ct)
     {
@@ -29,48 +28,50 @@ public sealed class SigningKeyRing(SigningKeyStore store, ServerSecrets secrets,
     {
         var previous = current;
         var fingerprint = string.Join(",", stored.Select(k => $"{k.Kid}:{k.NotBefore:O}:{k.RetireAt:O}:{k.ExpiresAt:O}"));
-        if (previous is not null && previous.Fingerprint == fingerprint && previous.SigningKid == PickSigningKey(stored, now)?.Kid)
-            return;
+        if (previous?.Fingerprint == fingerprint) return;
         current = Build(stored, now, fingerprint, previous);
-        if (previous?.SigningKid != current.SigningKid)
-            logger.LogInformation("Signing with key {Kid}; {Count} key(s) published", current.SigningKid, current.ValidationKeys.Count);
+        logger.LogInformation("Signing keys loaded: {Kids} published, {Signing} signs now",
+            string.Join(", ", current.ValidationKeys.Keys), current.SignerAt(now).Kid);
     }
-
-    private static StoredSigningKey? PickSigningKey(IReadOnlyList<StoredSigningKey> keys, DateTimeOffset now) =>
-        keys.Where(k => k.NotBefore <= now && (k.RetireAt is null || k.RetireAt > now))
-            .MaxBy(k => k.NotBefore);
 
     private KeySet Build(IReadOnlyList<StoredSigningKey> stored, DateTimeOffset now, string fingerprint, KeySet? previous)
     {
-        var signing = PickSigningKey(stored, now)
-            ?? throw new InvalidOperationException("No signing key is valid now.");
-
         var validation = new Dictionary<string, SecurityKey>(StringComparer.Ordinal);
         foreach (var key in stored)
         {
             // Reuse key objects across reloads: IdentityModel caches crypto providers per key instance.
-            if (previous?.ValidationKeys.TryGetValue(key.Kid, out var known) == true) { validation[key.Kid] = known; continue; }
-            using var jwk = JsonDocument.Parse(key.PublicJwk);
-            var ecdsa = ECDsa.Create(new ECParameters
-            {
-                Curve = ECCurve.NamedCurves.nistP256,
-                Q = new ECPoint
-                {
-                    X = Base64Url.DecodeFromChars(jwk.RootElement.GetProperty("x").GetString()),
-                    Y = Base64Url.DecodeFromChars(jwk.RootElement.GetProperty("y").GetString()),
-                },
-            });
-            validation[key.Kid] = new ECDsaSecurityKey(ecdsa) { KeyId = key.Kid };
+            validation[key.Kid] = previous?.ValidationKeys.TryGetValue(key.Kid, out var known) == true ? known : PublicKey(key);
         }
 
-        var credentials = previous?.SigningKid == signing.Kid ? previous.Signing : LoadPrivateKey(signing);
+        // Only keys that sign now or later need their private half in memory.
+        var signers = stored.Where(k => k.RetireAt is null || k.RetireAt > now)
+            .Select(k => new Signer(k.Kid, k.NotBefore, k.RetireAt,
+                previous?.Signers.FirstOrDefault(s => s.Kid == k.Kid)?.Credentials ?? PrivateKey(k)))
+            .OrderBy(s => s.NotBefore)
+            .ToList();
+
         // jsonb hands the JWK back reformatted; serve it compact.
         var jwks = JsonSerializer.SerializeToUtf8Bytes(new { keys = stored.Select(k => JsonSerializer.Deserialize<JsonElement>(k.PublicJwk)) });
         var etag = "\"" + Base64Url.EncodeToString(SHA256.HashData(jwks).AsSpan(0, 16)) + "\"";
-        return new KeySet(credentials, signing.Kid, validation, jwks, etag, fingerprint);
+        return new KeySet(signers, validation, jwks, etag, fingerprint);
     }
 
-    private SigningCredentials LoadPrivateKey(StoredSigningKey key)
+    private static ECDsaSecurityKey PublicKey(StoredSigningKey key)
+    {
+        using var jwk = JsonDocument.Parse(key.PublicJwk);
+        var ecdsa = ECDsa.Create(new ECParameters
+        {
+            Curve = ECCurve.NamedCurves.nistP256,
+            Q = new ECPoint
+            {
+                X = Base64Url.DecodeFromChars(jwk.RootElement.GetProperty("x").GetString()),
+                Y = Base64Url.DecodeFromChars(jwk.RootElement.GetProperty("y").GetString()),
+            },
+        });
+        return new ECDsaSecurityKey(ecdsa) { KeyId = key.Kid };
+    }
+
+    private SigningCredentials PrivateKey(StoredSigningKey key)
     {
         var pkcs8 = secrets.Decrypt(key.PrivateKey, key.Kid);
         try
@@ -86,10 +87,20 @@ public sealed class SigningKeyRing(SigningKeyStore store, ServerSecrets secrets,
     }
 }
 
+/// <summary>A key that signs from <see cref="NotBefore"/> until <see cref="RetireAt"/>.</summary>
+public sealed record Signer(string Kid, DateTimeOffset NotBefore, DateTimeOffset? RetireAt, SigningCredentials Credentials);
+
 public sealed record KeySet(
-    SigningCredentials Signing,
-    string SigningKid,
+    IReadOnlyList<Signer> Signers,
     IReadOnlyDictionary<string, SecurityKey> ValidationKeys,
     byte[] JwksJson,
     string JwksETag,
-    string Fingerprint);
+    string Fingerprint)
+{
+    /// <summary>The newest key whose signing period covers <paramref name="now"/>.</summary>
+    public Signer SignerAt(DateTimeOffset now) =>
+        Signers.LastOrDefault(s => s.NotBefore <= now && (s.RetireAt is null || s.RetireAt > now))
+        ?? Signers.LastOrDefault(s => s.NotBefore <= now) // a missed rotation must not stop signins
+        ?? Signers.FirstOrDefault()                      // this replica's clock is behind the key's creator
+        ?? throw new InvalidOperationException("No signing key is loaded.");
+}

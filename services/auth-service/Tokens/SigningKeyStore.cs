@@ -38,9 +38,11 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets s
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@AdvisoryLockKey)", new { AdvisoryLockKey }, tx, cancellationToken: ct));
+        // Any key not yet retired counts, even one whose not_before lies a moment ahead: a replica whose
+        // clock runs slightly behind must use the key another replica just created, not add a second.
         var exists = await conn.ExecuteScalarAsync<bool>(new CommandDefinition("""
             SELECT EXISTS (SELECT 1 FROM signing_keys
-                           WHERE not_before <= @notBefore AND (retire_at IS NULL OR retire_at > @notBefore)
+                           WHERE (retire_at IS NULL OR retire_at > @notBefore)
                              AND (expires_at IS NULL OR expires_at > @notBefore))
             """, new { notBefore }, tx, cancellationToken: ct));
         if (exists) return false;
@@ -50,14 +52,75 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets s
         return true;
     }
 
-    internal async Task InsertNewKeyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, DateTimeOffset notBefore, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Schedules the next key when the newest one is within <c>PublishLead</c> of its rotation time:
+    /// the new key is published now and signs from <c>notBefore</c>; the old one stops signing then
+    /// and stays published until every token it signed has expired. Under an advisory lock, so with
+    /// several replicas exactly one new key is created per rotation.
+    /// </summary>
+    public async Task<string?> RotateIfDueAsync(DateTimeOffset now, TimeSpan interval, TimeSpan lead, TimeSpan tokenLifetime, CancellationToken ct)
     {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@AdvisoryLockKey)", new { AdvisoryLockKey }, tx, cancellationToken: ct));
+        var newest = await conn.QuerySingleOrDefaultAsync<(string Kid, DateTime NotBefore)>(new CommandDefinition("""
+            SELECT kid, not_before FROM signing_keys WHERE expires_at IS NULL OR expires_at > @now
+            ORDER BY not_before DESC LIMIT 1
+            """, new { now }, tx, cancellationToken: ct));
+        if (newest.Kid is null) return null;
+        var dueAt = new DateTimeOffset(DateTime.SpecifyKind(newest.NotBefore, DateTimeKind.Utc)) + interval;
+        if (dueAt - lead > now) return null; // not due yet, or a successor is already scheduled
+
+        var notBefore = dueAt > now + lead ? dueAt : now + lead;
+        var kid = await ReplaceAsync(conn, tx, newest.Kid, notBefore, notBefore + tokenLifetime + RetirementMargin, now, ct);
+        await tx.CommitAsync(ct);
+        return kid;
+    }
+
+    /// <summary>
+    /// Incident rotation: a new key signs at once. The current key stops signing now and leaves the
+    /// JWKS when its tokens have expired, or at once with <paramref name="revokeCurrent"/> (its tokens then fail).
+    /// </summary>
+    public async Task<string> RotateNowAsync(DateTimeOffset now, TimeSpan tokenLifetime, bool revokeCurrent, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@AdvisoryLockKey)", new { AdvisoryLockKey }, tx, cancellationToken: ct));
+        var expiresAt = revokeCurrent ? now : now + tokenLifetime + RetirementMargin;
+        var kid = await ReplaceAsync(conn, tx, null, now, expiresAt, now, ct);
+        await tx.CommitAsync(ct);
+        return kid;
+    }
+
+    /// <summary>Tokens can still be in flight a little past their lifetime (clock skew, key reload interval).</summary>
+    private static readonly TimeSpan RetirementMargin = TimeSpan.FromMinutes(2);
+
+    private async Task<string> ReplaceAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string? oldKid, DateTimeOffset notBefore,
+        DateTimeOffset oldExpiresAt, DateTimeOffset now, CancellationToken ct)
+    {
+        // Retire the named key, or (incident) every key still signing or scheduled to.
+        const string retire = """
+            UPDATE signing_keys SET retire_at = @notBefore, expires_at = LEAST(COALESCE(expires_at, @oldExpiresAt), @oldExpiresAt)
+            WHERE (kid = @oldKid OR @oldKid IS NULL) AND (retire_at IS NULL OR retire_at > @notBefore)
+            """;
+        await conn.ExecuteAsync(new CommandDefinition(retire, new { oldKid, notBefore, oldExpiresAt }, tx, cancellationToken: ct));
         var key = Generate(notBefore, now);
+        await InsertAsync(conn, tx, key, ct);
+        return key.Kid;
+    }
+
+    private static async Task InsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, StoredSigningKey key, CancellationToken ct)
+    {
         const string sql = """
             INSERT INTO signing_keys (kid, alg, public_jwk, private_key, created_at, not_before)
             VALUES (@Kid, 'ES256', @PublicJwk::jsonb, @PrivateKey, @CreatedAt, @NotBefore)
             """;
         await conn.ExecuteAsync(new CommandDefinition(sql, key, tx, cancellationToken: ct));
+    }
+
+    internal async Task InsertNewKeyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, DateTimeOffset notBefore, DateTimeOffset now, CancellationToken ct)
+    {
+        await InsertAsync(conn, tx, Generate(notBefore, now), ct);
     }
 
     /// <summary>A new P-256 key pair, its private half already sealed under the KEK (bound to its kid).</summary>
