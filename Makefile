@@ -1,15 +1,19 @@
 SERVICE := services/auth-service
 TESTS   := services/auth-service.Tests
 
-.PHONY: run test bench build restore db-start db-stop deps clean
+.PHONY: run test bench build restore db-start db-stop deps validate-deploy clean
 
 ## run: local PostgreSQL under .data/ + the service on http://localhost:8080 (Development)
 run: deps restore db-start
 	ASPNETCORE_ENVIRONMENT=Development dotnet run --project $(SERVICE) --no-launch-profile --urls http://localhost:8080
 
 ## test: the whole suite; the tests start their own throwaway PostgreSQL
-test: deps restore
+test: deps restore validate-deploy
 	dotnet test $(TESTS) --no-restore --logger "console;verbosity=normal"
+
+## validate-deploy: docker-compose.yml against the Compose spec, k8s overlays against the Kubernetes schemas
+validate-deploy:
+	cd deploy/validate && npm ci --no-audit --no-fund --loglevel=error && node validate.mjs
 
 build: restore
 	dotnet build --no-restore

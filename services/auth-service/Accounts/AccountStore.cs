@@ -1,4 +1,5 @@
 using AuthService.Audit;
+using AuthService.Data;
 using AuthService.Email;
 using AuthService.Options;
 using AuthService.Tokens;
@@ -80,8 +81,11 @@ public sealed class AccountStore(NpgsqlDataSource dataSource, EmailTemplates tem
             SELECT id, email, email_verified_at IS NOT NULL AS email_verified, display_name, created_at, password_hash
             FROM users WHERE email = @email
             """;
-        await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var row = await conn.QuerySingleOrDefaultAsync<CredentialsRow>(new CommandDefinition(sql, new { email }, cancellationToken: ct));
+        var row = await DbRetry.ReadAsync(async token =>
+        {
+            await using var conn = await dataSource.OpenConnectionAsync(token);
+            return await conn.QuerySingleOrDefaultAsync<CredentialsRow>(new CommandDefinition(sql, new { email }, cancellationToken: token));
+        }, ct);
         return row is null ? null : new Credentials(new UserRow(row.id, row.email, row.email_verified, row.display_name, row.created_at).ToResponse(), row.password_hash);
     }
 

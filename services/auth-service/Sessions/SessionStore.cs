@@ -1,5 +1,6 @@
 using AuthService.Accounts;
 using AuthService.Audit;
+using AuthService.Data;
 using AuthService.Email;
 using AuthService.Options;
 using AuthService.Tokens;
@@ -55,8 +56,12 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, EmailTemplates tem
             WHERE s.id = @sessionId AND s.user_id = @userId AND s.revoked_at IS NULL
               AND s.expires_at > @now AND s.idle_expires_at > @now
             """;
-        await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var row = await conn.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition(sql, new { sessionId, userId, now = clock.GetUtcNow() }, cancellationToken: ct));
+        var now = clock.GetUtcNow();
+        var row = await DbRetry.ReadAsync(async token =>
+        {
+            await using var conn = await dataSource.OpenConnectionAsync(token);
+            return await conn.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition(sql, new { sessionId, userId, now }, cancellationToken: token));
+        }, ct);
         return row?.ToResponse();
     }
 
@@ -105,8 +110,12 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, EmailTemplates tem
             WHERE user_id = @userId AND revoked_at IS NULL AND expires_at > @now AND idle_expires_at > @now
             ORDER BY last_used_at DESC
             """;
-        await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var rows = await conn.QueryAsync<SessionRow>(new CommandDefinition(sql, new { userId, now = clock.GetUtcNow() }, cancellationToken: ct));
+        var now = clock.GetUtcNow();
+        var rows = await DbRetry.ReadAsync(async token =>
+        {
+            await using var conn = await dataSource.OpenConnectionAsync(token);
+            return await conn.QueryAsync<SessionRow>(new CommandDefinition(sql, new { userId, now }, cancellationToken: token));
+        }, ct);
         return rows.Select(r => new SessionResponse(r.id, Utc(r.created_at), Utc(r.last_used_at), Utc(r.expires_at), r.user_agent, r.ip, r.id == currentSessionId)).ToList();
     }
 

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using AuthService.Data;
 using Dapper;
 using Npgsql;
 
@@ -23,9 +24,12 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets s
             FROM signing_keys WHERE expires_at IS NULL OR expires_at > @now
             ORDER BY not_before
             """;
-        await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return (await conn.QueryAsync<KeyRow>(new CommandDefinition(sql, new { now }, cancellationToken: ct)))
-            .Select(r => new StoredSigningKey(r.kid, r.public_jwk, r.private_key, r.created_at, r.not_before, r.retire_at, r.expires_at))
+        var rows = await DbRetry.ReadAsync(async token =>
+        {
+            await using var conn = await dataSource.OpenConnectionAsync(token);
+            return await conn.QueryAsync<KeyRow>(new CommandDefinition(sql, new { now }, cancellationToken: token));
+        }, ct);
+        return rows.Select(r => new StoredSigningKey(r.kid, r.public_jwk, r.private_key, r.created_at, r.not_before, r.retire_at, r.expires_at))
             .ToList();
     }
 

@@ -1,0 +1,91 @@
+using System.Text.RegularExpressions;
+
+namespace AuthService.Tests.Deploy;
+
+/// <summary>
+/// No Docker engine runs here, so the image definition is checked statically: a multi-stage build
+/// whose runtime stage is the ASP.NET image with libsodium, a non-root user, one exposed port that
+/// the app listens on, a health check, and an entrypoint that runs the published assembly.
+/// </summary>
+public sealed partial class DockerfileTests
+{
+    private static readonly string Root = FindRepositoryRoot();
+    private static readonly string[] Lines = Instructions(File.ReadAllText(Path.Combine(Root, "services/auth-service/Dockerfile")));
+
+    private static string[] RuntimeStage => Lines.SkipWhile(l => !l.StartsWith("FROM mcr.microsoft.com/dotnet/aspnet:", StringComparison.Ordinal)).ToArray();
+
+    [Fact]
+    public void Dockerfile_IsMultiStage_SdkBuildsAndAspNetRuntimeRuns()
+    {
+        var froms = Lines.Where(l => l.StartsWith("FROM ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(2, froms.Length);
+        Assert.Matches(@"^FROM mcr\.microsoft\.com/dotnet/sdk:10\.0 AS build$", froms[0]);
+        Assert.Matches(@"^FROM mcr\.microsoft\.com/dotnet/aspnet:10\.0( AS \w+)?$", froms[1]);
+        Assert.Contains(Lines, l => l.StartsWith("RUN dotnet publish services/auth-service/AuthService.csproj", StringComparison.Ordinal));
+        Assert.Contains(RuntimeStage, l => l.StartsWith("COPY --from=build /app", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void RuntimeStage_InstallsLibsodium_ForArgon2id()
+    {
+        Assert.Contains(RuntimeStage, l => l.StartsWith("RUN ", StringComparison.Ordinal) && l.Contains("apt-get install") && l.Contains("libsodium23"));
+    }
+
+    [Fact]
+    public void RuntimeStage_RunsAsNonRootUser()
+    {
+        var user = RuntimeStage.Last(l => l.StartsWith("USER ", StringComparison.Ordinal))["USER ".Length..].Trim();
+        Assert.NotEqual("root", user);
+        Assert.NotEqual("0", user);
+        Assert.False(user.StartsWith("0:", StringComparison.Ordinal));
+        // USER must come after the last RUN that needs root (apt-get).
+        Assert.True(Array.FindLastIndex(RuntimeStage, l => l.StartsWith("USER ", StringComparison.Ordinal))
+            > Array.FindLastIndex(RuntimeStage, l => l.Contains("apt-get")));
+    }
+
+    [Fact]
+    public void RuntimeStage_ExposesExactlyThePortTheServiceListensOn()
+    {
+        var exposed = RuntimeStage.Where(l => l.StartsWith("EXPOSE ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal("EXPOSE 8080", Assert.Single(exposed));
+        Assert.Contains(RuntimeStage, l => l.StartsWith("ENV ", StringComparison.Ordinal) && l.Contains("ASPNETCORE_HTTP_PORTS=8080"));
+    }
+
+    [Fact]
+    public void RuntimeStage_HasHealthCheckOnHealthz()
+    {
+        var check = Assert.Single(RuntimeStage, l => l.StartsWith("HEALTHCHECK ", StringComparison.Ordinal));
+        Assert.Contains("http://localhost:8080/healthz", check);
+    }
+
+    [Fact]
+    public void Entrypoint_RunsThePublishedAssembly()
+    {
+        var entrypoint = Assert.Single(RuntimeStage, l => l.StartsWith("ENTRYPOINT ", StringComparison.Ordinal));
+        Assert.Equal("""ENTRYPOINT ["dotnet", "AuthService.dll"]""", entrypoint);
+        var csproj = File.ReadAllText(Path.Combine(Root, "services/auth-service/AuthService.csproj"));
+        Assert.Contains("<AssemblyName>AuthService</AssemblyName>", csproj);
+    }
+
+    /// <summary>Joins continuation lines and drops comments, so each entry is one instruction.</summary>
+    private static string[] Instructions(string dockerfile)
+    {
+        var joined = ContinuationRegex().Replace(dockerfile, " ");
+        return joined.Split('\n').Select(l => WhitespaceRegex().Replace(l.Trim(), " "))
+            .Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Makefile")) && Directory.Exists(Path.Combine(dir.FullName, "services")))
+                return dir.FullName;
+        throw new InvalidOperationException("Repository root not found.");
+    }
+
+    [GeneratedRegex(@"\\\r?\n")]
+    private static partial Regex ContinuationRegex();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex WhitespaceRegex();
+}
