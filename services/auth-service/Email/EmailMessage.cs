@@ -5,13 +5,16 @@ namespace AuthService.Email;
 public sealed record EmailMessage(string To, string Subject, string Text, string Html);
 
 /// <summary>The service's emails: a plain-text and an HTML body each; HTML escapes everything it interpolates.</summary>
-public sealed class EmailTemplates(string productName, string appBaseUrl)
+public sealed class EmailTemplates(string productName, string appBaseUrl, TimeSpan verifyLifetime, TimeSpan resetLifetime)
 {
+    public EmailTemplates(string productName, string appBaseUrl)
+        : this(productName, appBaseUrl, TimeSpan.FromHours(24), TimeSpan.FromHours(1)) { }
+
     public EmailMessage VerifyEmail(string to, string token) => ActionEmail(to,
         $"Verify your email for {productName}",
         "Confirm that this address belongs to you to finish creating your account.",
         "Verify email", Link("verify-email", token),
-        "The link is valid for 24 hours. If you did not sign up, ignore this email.");
+        $"The link is valid for {Describe(verifyLifetime)}. If you did not sign up, ignore this email.");
 
     public EmailMessage SignupAttemptOnExistingAccount(string to) => Notice(to,
         $"Someone tried to sign up to {productName} with your email",
@@ -22,7 +25,7 @@ public sealed class EmailTemplates(string productName, string appBaseUrl)
         $"Reset your {productName} password",
         "Somebody asked to reset the password of the account with this address.",
         "Choose a new password", Link("reset-password", token),
-        "The link is valid for 1 hour and can be used once. If you did not ask for it, ignore this email.");
+        $"The link is valid for {Describe(resetLifetime)} and can be used once. If you did not ask for it, ignore this email.");
 
     public EmailMessage PasswordChanged(string to) => Notice(to,
         $"Your {productName} password was changed",
@@ -33,6 +36,13 @@ public sealed class EmailTemplates(string productName, string appBaseUrl)
         $"We signed out one of your {productName} sessions",
         $"A sign-in token of your session on \"{device ?? "an unknown device"}\" (IP {ip ?? "unknown"}) was used twice, " +
         "which can mean it was copied. We signed that session out. If this keeps happening, change your password.");
+
+    /// <summary>"24 hours", "1 hour", "90 minutes".</summary>
+    internal static string Describe(TimeSpan lifetime) => lifetime.TotalHours % 1 == 0
+        ? Plural((int)lifetime.TotalHours, "hour")
+        : Plural((int)Math.Ceiling(lifetime.TotalMinutes), "minute");
+
+    private static string Plural(int count, string unit) => count == 1 ? $"1 {unit}" : $"{count} {unit}s";
 
     private string Link(string page, string token) => $"{appBaseUrl.TrimEnd('/')}/{page}?token={Uri.EscapeDataString(token)}";
 

@@ -11,7 +11,7 @@ public static class EmailServiceCollectionExtensions
         {
             var auth = sp.GetRequiredService<IOptions<AuthOptions>>().Value;
             var email = sp.GetRequiredService<IOptions<EmailOptions>>().Value;
-            return new EmailTemplates(email.ProductName, auth.AppBaseUrl);
+            return new EmailTemplates(email.ProductName, auth.AppBaseUrl, auth.VerifyEmailTokenLifetime, auth.ResetPasswordTokenLifetime);
         });
         services.AddSingleton<LogEmailTransport>().AddSingleton<SmtpEmailTransport>();
         services.AddSingleton<IEmailTransport>(sp => sp.GetRequiredService<IOptions<EmailOptions>>().Value.Transport == "smtp"

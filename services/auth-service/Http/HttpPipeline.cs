@@ -41,7 +41,7 @@ public static class HttpPipeline
 
     public static WebApplication UseHttpPipeline(this WebApplication app)
     {
-        app.UseForwardedHeaders();
+        app.UseTrustedForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages(Problems.WriteForStatusAsync);
         app.Use(SecurityHeaders);

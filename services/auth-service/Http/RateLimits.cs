@@ -30,6 +30,7 @@ public static class RateLimits
         builder.Services.Configure<ForwardedHeadersOptions>(o =>
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // Only the configured proxies, not even loopback by default.
             o.KnownProxies.Clear();
             o.KnownIPNetworks.Clear();
             foreach (var entry in options.TrustedProxies)
@@ -56,5 +57,16 @@ public static class RateLimits
             };
         });
         return builder;
+    }
+
+    /// <summary>
+    /// Honours X-Forwarded-For/Proto only when trusted proxies are configured: with empty lists the
+    /// framework's middleware would believe every caller, letting anyone pick the IP its limits see.
+    /// </summary>
+    public static WebApplication UseTrustedForwardedHeaders(this WebApplication app)
+    {
+        var options = app.Configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
+        if (options.TrustedProxies.Length > 0) app.UseForwardedHeaders();
+        return app;
     }
 }
