@@ -33,8 +33,9 @@ public sealed class AccountStore(NpgsqlDataSource dataSource, EmailTemplates tem
             ? templates.VerifyEmail(email, await CreateEmailTokenAsync(conn, tx, id, "verify", now + auth.VerifyEmailTokenLifetime, now, ct))
             : templates.SignupAttemptOnExistingAccount(email);
         await OutboxStore.EnqueueAsync(conn, tx, message, now, ct);
-        await AuditLog.WriteAsync(conn, tx, created ? AuditKinds.Signup : AuditKinds.SignupExistingEmail, created ? id : null, origin, now,
-            created ? null : new { email }, ct);
+        var ownerId = created ? id : await conn.ExecuteScalarAsync<Guid>(new CommandDefinition(
+            "SELECT id FROM users WHERE email = @email", new { email }, tx, cancellationToken: ct));
+        await AuditLog.WriteAsync(conn, tx, created ? AuditKinds.Signup : AuditKinds.SignupExistingEmail, ownerId, origin, now, null, ct);
         await tx.CommitAsync(ct);
     }
 
