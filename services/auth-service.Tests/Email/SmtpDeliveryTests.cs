@@ -20,6 +20,7 @@ public sealed class SmtpDeliveryTests : IAsyncLifetime
             ["Email:Smtp:Port"] = smtp.Port.ToString(),
             ["Email:From"] = "no-reply@auth.test",
             ["Email:ProductName"] = "Example & <Co>",
+            ["Email:MaxAttempts"] = "3",
         });
         client = new AuthClient(factory);
     }
@@ -44,9 +45,7 @@ public sealed class SmtpDeliveryTests : IAsyncLifetime
         Assert.Contains("text/html", mail.Raw);
 
         using var db = client.OpenDatabase();
-        var row = await db.QuerySingleAsync<(DateTime? SentAt, int Attempts)>(
-            "SELECT sent_at, attempts FROM outbox_emails WHERE \"to\" = @email", new { email });
-        Assert.NotNull(row.SentAt);
+        var row = await WaitForRowAsync(db, email, r => r.SentAt is not null); // marked after the send commits
         Assert.Equal(1, row.Attempts);
 
         var html = await db.QuerySingleAsync<string>("SELECT html FROM outbox_emails WHERE \"to\" = @email", new { email });
@@ -77,6 +76,35 @@ public sealed class SmtpDeliveryTests : IAsyncLifetime
         factory.Clock.Advance(TimeSpan.FromHours(2));
         await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.Single(smtp.Received(), m => m.To.Contains(email));
+    }
+
+    [Fact]
+    public async Task UndeliverableMail_IsGivenUpAfterMaxAttempts_WithoutHoldingUpOtherMail()
+    {
+        using var db = client.OpenDatabase();
+        // An address the SMTP client refuses outright: every attempt fails.
+        const string poison = "not an address@@example.com";
+        await db.ExecuteAsync("""
+            INSERT INTO outbox_emails ("to", subject, text, html, created_at, next_attempt_at)
+            VALUES (@poison, 'poison', 't', 'h', @now, @now)
+            """, new { poison, now = factory.Clock.GetUtcNow() });
+
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            await WaitForRowAsync(db, poison, r => r.Attempts >= attempt);
+            factory.Clock.Advance(TimeSpan.FromHours(1)); // past any backoff
+        }
+
+        var email = AuthClient.NewEmail("after-poison");
+        Assert.Equal(HttpStatusCode.Accepted, (await client.SignupAsync(email)).StatusCode);
+        await smtp.WaitForAsync(r => r.Any(m => m.To.Contains(email)));
+
+        factory.Clock.Advance(TimeSpan.FromHours(2));
+        await Task.Delay(TimeSpan.FromSeconds(1)); // several dispatch cycles
+        var given = await WaitForRowAsync(db, poison, _ => true);
+        Assert.Equal(3, given.Attempts);
+        Assert.Null(given.SentAt);
+        Assert.False(string.IsNullOrEmpty(given.LastError));
     }
 
     private sealed record OutboxRow(DateTime? SentAt, int Attempts, string? LastError, DateTime NextAttemptAt);
