@@ -19,6 +19,8 @@ public static class DevMailboxEndpoints
     private static async Task<IResult> ListEmails(string? to, NpgsqlDataSource dataSource, IOptions<DevEndpointsOptions> options, CancellationToken ct)
     {
         if (!options.Value.Enabled) return Problems.NotFound();
+        if (to is not null && (to.Length > EmailAddress.MaxLength || to.Any(char.IsControl)))
+            return Problems.Validation(new Dictionary<string, string[]> { ["to"] = [FieldErrors.InvalidFormat] });
         var recipient = to is null ? null : EmailAddress.Normalize(to) ?? to.Trim().ToLowerInvariant();
         return TypedResults.Ok(await OutboxStore.ListForRecipientAsync(dataSource, recipient, ct));
     }

@@ -1,4 +1,6 @@
+using System.Text;
 using AuthService.Data;
+using Microsoft.Net.Http.Headers;
 
 namespace AuthService.Http;
 
@@ -52,23 +54,48 @@ public static class HttpPipeline
         return app;
     }
 
+    /// <summary>Added as the response starts, so answers the exception handler rewrites carry them too.</summary>
     private static Task SecurityHeaders(HttpContext http, RequestDelegate next)
     {
-        var headers = http.Response.Headers;
-        headers.XContentTypeOptions = "nosniff";
-        headers.XFrameOptions = "DENY";
-        headers["Referrer-Policy"] = "no-referrer";
-        headers.ContentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'";
-        if (http.Request.IsHttps) headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
+        http.Response.OnStarting(() =>
+        {
+            var headers = http.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.ContentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'";
+            if (http.Request.IsHttps) headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
+            return Task.CompletedTask;
+        });
         return next(http);
     }
 
-    /// <summary>Refuses a declared oversized body before reading it; Kestrel's limit catches chunked ones.</summary>
+    /// <summary>
+    /// Refuses a declared oversized body before reading it (Kestrel's limit catches chunked ones),
+    /// and a charset nobody can decode, which the JSON reader would otherwise throw on.
+    /// </summary>
     private static Task LimitBody(HttpContext http, RequestDelegate next)
     {
         if (http.Request.ContentLength > MaxBodyBytes)
             return Problems.WriteAsync(http, 413, ErrorCodes.PayloadTooLarge, "Request body too large");
+        if (!KnownCharset(http.Request.ContentType))
+            return Problems.WriteAsync(http, 415, ErrorCodes.UnsupportedMediaType, "Request body must be application/json in UTF-8");
         return next(http);
+    }
+
+    private static bool KnownCharset(string? contentType)
+    {
+        if (contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var mediaType) || mediaType.Charset.Length == 0)
+            return true; // no charset: the reader assumes UTF-8; an unparsable type is left to the binder (415)
+        try
+        {
+            Encoding.GetEncoding(mediaType.Charset.ToString().Trim('"'));
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static async Task WaitForStartup(HttpContext http, RequestDelegate next)

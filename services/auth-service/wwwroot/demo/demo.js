@@ -24,9 +24,14 @@ const auth = (() => {
 
   function refresh() {
     if (!refreshInFlight) {
+      const tokenBefore = accessToken;
       refreshInFlight = cookieRequest("/auth/refresh")
         .then(async (response) => {
-          if (!response.ok) { accessToken = null; user = null; throw await response.json(); }
+          if (!response.ok) {
+            // Sign out only if nothing (a signin meanwhile) replaced the token this refresh was for.
+            if (accessToken === tokenBefore) { accessToken = null; user = null; }
+            throw await response.json();
+          }
           return accept(await response.json());
         })
         .finally(() => { refreshInFlight = null; });
