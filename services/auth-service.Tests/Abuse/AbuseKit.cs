@@ -39,6 +39,23 @@ public static class AbuseKit
         return (factory, new Uri(address));
     }
 
+    /// <summary>
+    /// Signs up and verifies a user through <paramref name="http"/> (any base address, e.g. a Kestrel
+    /// socket; <see cref="AuthClient"/> always talks to the factory's default address).
+    /// </summary>
+    public static async Task<string> CreateVerifiedUserAsync(HttpClient http, string? email = null, string password = AuthClient.DefaultPassword)
+    {
+        email ??= AuthClient.NewEmail();
+        var signup = await http.SendAsync(Json(HttpMethod.Post, "/auth/signup", Body(new { email, password })));
+        Assert.Equal(HttpStatusCode.Accepted, signup.StatusCode);
+        var emails = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<JsonElement[]>(http, $"/dev/emails?to={Uri.EscapeDataString(email)}");
+        var token = emails!.Select(e => System.Text.RegularExpressions.Regex.Match(e.GetProperty("text").GetString()!, @"/verify-email\?token=([A-Za-z0-9_\-]+)"))
+            .First(m => m.Success).Groups[1].Value;
+        var verify = await http.SendAsync(Json(HttpMethod.Post, "/auth/verify-email", Body(new { token })));
+        Assert.Equal(HttpStatusCode.OK, verify.StatusCode);
+        return email;
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -134,12 +134,10 @@ public sealed class SigninLoadTests(ITestOutputHelper output)
     {
         var (factory, baseAddress) = await AbuseKit.StartOnKestrelAsync();
         await using var _ = factory;
-        var setup = new AuthClient(factory);
-        var users = new List<string>();
-        for (var i = 0; i < 5; i++) users.Add(await setup.CreateVerifiedUserAsync());
-
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Concurrent, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
         using var http = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        var users = new List<string>();
+        for (var i = 0; i < 5; i++) users.Add(await AbuseKit.CreateVerifiedUserAsync(http));
         var process = Process.GetCurrentProcess();
         process.Refresh();
         var before = process.WorkingSet64;
