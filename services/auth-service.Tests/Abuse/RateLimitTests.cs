@@ -133,4 +133,20 @@ public sealed class RateLimitTests(SharedDatabase db) : IClassFixture<SharedData
             "SELECT ip FROM audit_events WHERE kind = 'signin_failed' AND details->>'email' = @email", new { email });
         Assert.Equal("127.0.0.1", ip);
     }
+
+    [Fact]
+    public async Task OverRealSockets_UntrustedForwardedProto_IsIgnored_NoHstsOverPlainHttp()
+    {
+        var (factory, baseAddress) = await AbuseKit.StartOnKestrelAsync(LowLimit(), db.ConnectionString);
+        await using var _ = factory;
+        using var http = new HttpClient { BaseAddress = baseAddress };
+        var request = new HttpRequestMessage(HttpMethod.Get, "/healthz");
+        request.Headers.Add("X-Forwarded-Proto", "https");
+
+        var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // Plain http from a client nobody vouches for: the request is not https, whatever it claims.
+        Assert.Empty(AbuseKit.Header(response, "Strict-Transport-Security"));
+    }
 }
