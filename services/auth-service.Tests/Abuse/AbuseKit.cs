@@ -16,7 +16,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace AuthService.Tests.Abuse;
 
@@ -85,13 +84,6 @@ public static class AbuseKit
         var delta = response.Headers.RetryAfter!.Delta;
         Assert.True(delta is not null, $"Retry-After should be delta-seconds, got {response.Headers.RetryAfter}.");
         return (int)delta!.Value.TotalSeconds;
-    }
-
-    public static async Task<long> ScalarAsync(string connectionString, string sql, object? args = null)
-    {
-        await using var conn = new NpgsqlConnection(connectionString);
-        await conn.OpenAsync();
-        return await Dapper.SqlMapper.ExecuteScalarAsync<long>(conn, sql, args);
     }
 }
 
