@@ -1,0 +1,191 @@
+using System.Buffers.Text;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AuthService.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AuthService.Tests.Abuse;
+
+/// <summary>Helpers shared by the abuse tests: real-socket services, raw requests, JWT forging, a downstream host.</summary>
+public static class AbuseKit
+{
+    /// <summary>
+    /// The service on a real Kestrel socket (http://127.0.0.1:port), for what the in-memory server
+    /// cannot show: a real remote address, real connections. Returns the started factory and its origin.
+    /// </summary>
+    public static async Task<(AuthServiceFactory Factory, Uri BaseAddress)> StartOnKestrelAsync(
+        IReadOnlyDictionary<string, string?>? settings = null, string? connectionString = null, int port = 0)
+    {
+        connectionString ??= await (await PostgresServer.GetAsync()).CreateDatabaseAsync();
+        var factory = new AuthServiceFactory(connectionString, settings);
+        factory.UseKestrel(port);
+        factory.StartServer();
+        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Last();
+        await factory.StartAsync();
+        return (factory, new Uri(address));
+    }
+
+    /// <summary>
+    /// Signs up and verifies a user through <paramref name="http"/> (any base address, e.g. a Kestrel
+    /// socket; <see cref="AuthClient"/> always talks to the factory's default address).
+    /// </summary>
+    public static async Task<string> CreateVerifiedUserAsync(HttpClient http, string? email = null, string password = AuthClient.DefaultPassword)
+    {
+        email ??= AuthClient.NewEmail();
+        var signup = await http.SendAsync(Json(HttpMethod.Post, "/auth/signup", Body(new { email, password })));
+        Assert.Equal(HttpStatusCode.Accepted, signup.StatusCode);
+        var emails = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<JsonElement[]>(http, $"/dev/emails?to={Uri.EscapeDataString(email)}");
+        var token = emails!.Select(e => System.Text.RegularExpressions.Regex.Match(e.GetProperty("text").GetString()!, @"/verify-email\?token=([A-Za-z0-9_\-]+)"))
+            .First(m => m.Success).Groups[1].Value;
+        var verify = await http.SendAsync(Json(HttpMethod.Post, "/auth/verify-email", Body(new { token })));
+        Assert.Equal(HttpStatusCode.OK, verify.StatusCode);
+        return email;
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static HttpRequestMessage Json(HttpMethod method, string path, string json, string contentType = "application/json")
+    {
+        var request = new HttpRequestMessage(method, path) { Content = new StringContent(json, Encoding.UTF8) };
+        request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        return request;
+    }
+
+    public static string Body(object value) => JsonSerializer.Serialize(value);
+
+    /// <summary>A response header (or content header) joined with ", "; empty when absent.</summary>
+    public static string Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values)
+            ? string.Join(", ", values)
+            : "";
+
+    /// <summary>Seconds of a Retry-After header given as delta-seconds; fails when absent or not a number.</summary>
+    public static int RetryAfterSeconds(HttpResponseMessage response)
+    {
+        Assert.True(response.Headers.RetryAfter is not null, $"Expected a Retry-After header on {(int)response.StatusCode}.");
+        var delta = response.Headers.RetryAfter!.Delta;
+        Assert.True(delta is not null, $"Retry-After should be delta-seconds, got {response.Headers.RetryAfter}.");
+        return (int)delta!.Value.TotalSeconds;
+    }
+}
+
+/// <summary>Builds JWTs by hand: any header, any payload, any signature.</summary>
+public static class Jwt
+{
+    public static string B64(byte[] bytes) => Base64Url.EncodeToString(bytes);
+
+    public static string B64(string text) => B64(Encoding.UTF8.GetBytes(text));
+
+    public static byte[] Unb64(string segment) => Base64Url.DecodeFromChars(segment);
+
+    public static JsonObject Header(string token) => JsonNode.Parse(Encoding.UTF8.GetString(Unb64(token.Split('.')[0])))!.AsObject();
+
+    public static JsonObject Payload(string token) => JsonNode.Parse(Encoding.UTF8.GetString(Unb64(token.Split('.')[1])))!.AsObject();
+
+    /// <summary>header.payload.signature where the signature is whatever <paramref name="sign"/> makes of the signing input.</summary>
+    public static string Make(JsonObject header, JsonObject payload, Func<byte[], byte[]> sign)
+    {
+        var input = B64(header.ToJsonString()) + "." + B64(payload.ToJsonString());
+        return input + "." + B64(sign(Encoding.ASCII.GetBytes(input)));
+    }
+
+    public static Func<byte[], byte[]> Es256(ECDsa key) => input => key.SignData(input, HashAlgorithmName.SHA256);
+
+    public static Func<byte[], byte[]> Hs256(byte[] secret) => input => HMACSHA256.HashData(secret, input);
+
+    public static readonly Func<byte[], byte[]> NoSignature = _ => [];
+
+    public static long Unix(DateTimeOffset at) => at.ToUnixTimeSeconds();
+
+    /// <summary>A payload with every claim the contract lists, for <paramref name="sub"/>/<paramref name="sid"/>, valid at <paramref name="now"/>.</summary>
+    public static JsonObject Claims(string sub, string sid, string email, DateTimeOffset now, string iss = AuthServiceFactory.Issuer, string aud = "api") => new()
+    {
+        ["iss"] = iss,
+        ["aud"] = aud,
+        ["sub"] = sub,
+        ["sid"] = sid,
+        ["jti"] = Guid.NewGuid().ToString("N"),
+        ["iat"] = Unix(now),
+        ["nbf"] = Unix(now),
+        ["exp"] = Unix(now.AddMinutes(15)),
+        ["email"] = email,
+        ["email_verified"] = true,
+    };
+
+    public static JsonObject Es256Header(string? kid, string typ = "at+jwt")
+    {
+        var header = new JsonObject { ["alg"] = "ES256", ["typ"] = typ };
+        if (kid is not null) header["kid"] = kid;
+        return header;
+    }
+}
+
+/// <summary>
+/// A separate resource server that knows only the issuer URL and its audience: JwtBearer reads the
+/// discovery document and JWKS from the auth service and validates tokens on its own, as other
+/// teams' services do. Runs on real time.
+/// </summary>
+public sealed class DownstreamHost : IAsyncDisposable
+{
+    private readonly WebApplication app;
+
+    private DownstreamHost(WebApplication app)
+    {
+        this.app = app;
+        Http = app.GetTestClient();
+    }
+
+    public HttpClient Http { get; }
+
+    public static async Task<DownstreamHost> StartAsync(AuthServiceFactory auth, string audience = "api")
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Downstream" });
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        {
+            o.Authority = AuthServiceFactory.Issuer;
+            o.Audience = audience;
+            o.BackchannelHttpHandler = auth.Server.CreateHandler();
+            o.MapInboundClaims = false;
+        });
+        builder.Services.AddAuthorization();
+        var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapGet("/whoami", (ClaimsPrincipal user) => user.FindFirst("sub")?.Value ?? "").RequireAuthorization();
+        await app.StartAsync();
+        return new DownstreamHost(app);
+    }
+
+    public Task<HttpResponseMessage> WhoAmIAsync(string accessToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/whoami");
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + accessToken);
+        return Http.SendAsync(request);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await app.DisposeAsync();
+    }
+}

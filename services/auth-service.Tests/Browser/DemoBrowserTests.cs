@@ -1,0 +1,345 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using AuthService.Tests.Abuse;
+using AuthService.Tests.Infrastructure;
+using Dapper;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Playwright;
+using Npgsql;
+using static Microsoft.Playwright.Assertions;
+
+namespace AuthService.Tests.Browser;
+
+/// <summary>
+/// The service on real Kestrel (http://127.0.0.1:P, cookie without Secure so it works over http,
+/// the demo SPA at /demo/), a tiny second server on the same host but other ports (other origins,
+/// same site, so the browser does send the SameSite=Strict cookie to the service from there) — one
+/// of them listed in Auth:AllowedOrigins, one not — and headless Debian Chromium driven by Playwright.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public AuthServiceFactory Factory { get; private set; } = null!;
+    public string Origin { get; private set; } = "";
+    public string EvilOrigin { get; private set; } = "";
+    public string FriendOrigin { get; private set; } = "";
+    public IPlaywright Playwright { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
+    /// <summary>A plain client on the service's socket, for setting up users.</summary>
+    public HttpClient Http { get; private set; } = null!;
+    private WebApplication? otherOrigins;
+
+    public async Task InitializeAsync()
+    {
+        var servicePort = AbuseKit.FreePort();
+        var evilPort = AbuseKit.FreePort();
+        var friendPort = AbuseKit.FreePort();
+        Origin = $"http://127.0.0.1:{servicePort}";
+        EvilOrigin = $"http://127.0.0.1:{evilPort}";
+        FriendOrigin = $"http://127.0.0.1:{friendPort}";
+
+        Uri baseAddress;
+        (Factory, baseAddress) = await AbuseKit.StartOnKestrelAsync(new Dictionary<string, string?>
+        {
+            ["Auth:RefreshCookie:Secure"] = "false",
+            ["Auth:AllowedOrigins:0"] = Origin,
+            ["Auth:AllowedOrigins:1"] = FriendOrigin,
+            ["Auth:AppBaseUrl"] = Origin,
+            ["DevEndpoints:Enabled"] = "true",
+            // "Request finished … - 403" lines: what the server answered, even where the browser hides it from the page.
+            ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
+        }, port: servicePort);
+        Http = new HttpClient { BaseAddress = baseAddress };
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "OtherOrigins" });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, evilPort);
+            k.Listen(IPAddress.Loopback, friendPort);
+        });
+        otherOrigins = builder.Build();
+        otherOrigins.MapGet("/", (HttpContext http) => Results.Content(
+            $"<!doctype html><meta charset=utf-8><title>page on {http.Request.Host}</title><p>A page from another origin.</p>", "text/html"));
+        await otherOrigins.StartAsync();
+
+        Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http?.Dispose();
+        if (Browser is not null) await Browser.CloseAsync();
+        Playwright?.Dispose();
+        if (otherOrigins is not null) await otherOrigins.DisposeAsync();
+        if (Factory is not null) await Factory.DisposeAsync();
+    }
+}
+
+public sealed partial class DemoBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>, IAsyncLifetime
+{
+    private const string CookieName = "refresh_token"; // Secure switched off for http
+    private IBrowserContext context = null!;
+
+    public async Task InitializeAsync()
+    {
+        context = await fixture.Browser.NewContextAsync();
+        context.SetDefaultTimeout(15_000);
+    }
+
+    public async Task DisposeAsync() => await context.CloseAsync();
+
+    private string Demo => fixture.Origin + "/demo/";
+
+    private async Task<IPage> OpenDemoAsync()
+    {
+        var page = await context.NewPageAsync();
+        var response = await page.GotoAsync(Demo, new() { WaitUntil = WaitUntilState.NetworkIdle });
+        Assert.Equal(200, response!.Status);
+        return page;
+    }
+
+    private static async Task SignInThroughUiAsync(IPage page, string email, string password = AuthClient.DefaultPassword)
+    {
+        await page.FillAsync("#signin-email", email);
+        await page.FillAsync("#signin-password", password);
+        await page.ClickAsync("#signin-form button[type=submit]");
+        await Expect(page.Locator("#signed-in")).ToBeVisibleAsync();
+        await Expect(page.Locator("#user-email")).ToHaveTextAsync(email);
+    }
+
+    private async Task<(Guid Id, DateTime? RevokedAt, long Tokens)> SessionAsync(string email)
+    {
+        await using var conn = new NpgsqlConnection(fixture.Factory.ConnectionString);
+        return await conn.QuerySingleAsync<(Guid, DateTime?, long)>("""
+            SELECT s.id, s.revoked_at, (SELECT count(*) FROM refresh_tokens t WHERE t.session_id = s.id)
+            FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = @email
+            """, new { email });
+    }
+
+    private static string ScreenshotPath()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AuthService.Tests.csproj"))) dir = dir.Parent;
+        var root = dir?.FullName ?? Directory.GetCurrentDirectory();
+        return Path.Combine(root, "TestResults", "screenshots", "signed-in.png");
+    }
+
+    [Fact]
+    public async Task DemoPage_WholeFlowThroughTheUi_SignupVerifySigninMeLogout()
+    {
+        var page = await OpenDemoAsync();
+        var email = AuthClient.NewEmail("browser");
+
+        await page.FillAsync("#signup-email", email);
+        await page.FillAsync("#signup-password", AuthClient.DefaultPassword);
+        await page.ClickAsync("#signup-form button[type=submit]");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("Signed up: check the mailbox");
+
+        await page.ClickAsync("#verify-button");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("Email verified");
+        await Expect(page.Locator("#signin-email")).ToHaveValueAsync(email);
+
+        await page.FillAsync("#signin-password", AuthClient.DefaultPassword);
+        await page.ClickAsync("#signin-form button[type=submit]");
+        await Expect(page.Locator("#signed-in")).ToBeVisibleAsync();
+        await Expect(page.Locator("#user-email")).ToHaveTextAsync(email);
+        await Expect(page.Locator("#signed-out")).ToBeHiddenAsync();
+
+        await page.ClickAsync("#me-button");
+        await Expect(page.Locator("#me-output")).ToContainTextAsync($"\"email\": \"{email}\"");
+        await Expect(page.Locator("#me-output")).ToContainTextAsync("\"emailVerified\": true");
+
+        var screenshot = ScreenshotPath();
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
+        Assert.True(new FileInfo(screenshot).Length > 1000, $"screenshot {screenshot} looks empty");
+
+        await page.ClickAsync("#logout-button");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("Logged out");
+        await Expect(page.Locator("#signed-out")).ToBeVisibleAsync();
+        Assert.NotNull((await SessionAsync(email)).RevokedAt);
+
+        // Logged out for good: a reload does not bring the session back.
+        await page.ReloadAsync(new() { WaitUntil = WaitUntilState.NetworkIdle });
+        await Expect(page.Locator("#signed-out")).ToBeVisibleAsync();
+        await Expect(page.Locator("#status")).Not.ToHaveTextAsync("Session restored");
+    }
+
+    [Fact]
+    public async Task AfterReload_TheSessionIsRestoredThroughTheRefreshCookie()
+    {
+        var email = await AbuseKit.CreateVerifiedUserAsync(fixture.Http);
+        var page = await OpenDemoAsync();
+        await SignInThroughUiAsync(page, email);
+
+        var refreshes = new ConcurrentBag<int>();
+        page.Response += (_, r) => { if (r.Url.EndsWith("/auth/refresh", StringComparison.Ordinal)) refreshes.Add(r.Status); };
+        await page.ReloadAsync(new() { WaitUntil = WaitUntilState.NetworkIdle });
+
+        await Expect(page.Locator("#status")).ToHaveTextAsync("Session restored");
+        await Expect(page.Locator("#signed-in")).ToBeVisibleAsync();
+        await Expect(page.Locator("#user-email")).ToHaveTextAsync(email);
+        Assert.Equal([200], refreshes.ToArray());
+        var meStatus = await page.EvaluateAsync<int>("async () => (await window.demoAuth.api('/auth/me')).status");
+        Assert.Equal(200, meStatus);
+    }
+
+    [Fact]
+    public async Task TheRefreshToken_IsNotVisibleToPageScript()
+    {
+        var email = await AbuseKit.CreateVerifiedUserAsync(fixture.Http);
+        var page = await OpenDemoAsync();
+        await SignInThroughUiAsync(page, email);
+
+        var cookies = await context.CookiesAsync([fixture.Origin + "/auth/refresh"]);
+        var refresh = Assert.Single(cookies, c => c.Name == CookieName);
+        Assert.True(refresh.HttpOnly);
+        Assert.Equal("/auth", refresh.Path);
+        Assert.Equal(SameSiteAttribute.Strict, refresh.SameSite);
+        Assert.True(refresh.Value.Length >= 43);
+
+        var documentCookie = await page.EvaluateAsync<string>("() => document.cookie");
+        Assert.DoesNotContain(CookieName, documentCookie);
+        Assert.DoesNotContain(refresh.Value, documentCookie);
+        // Nor anywhere else the page's script can look.
+        var storage = await page.EvaluateAsync<string>("() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } })");
+        Assert.DoesNotContain(refresh.Value, storage);
+        Assert.DoesNotContain("eyJ", storage); // nor the access token
+    }
+
+    [Fact]
+    public async Task ConcurrentRefreshCalls_MakeExactlyOneRequest_AndTheSessionStaysValid()
+    {
+        var email = await AbuseKit.CreateVerifiedUserAsync(fixture.Http);
+        var page = await OpenDemoAsync();
+        await SignInThroughUiAsync(page, email);
+        var refreshPosts = 0;
+        page.Request += (_, r) =>
+        {
+            if (r.Method == "POST" && r.Url.EndsWith("/auth/refresh", StringComparison.Ordinal)) Interlocked.Increment(ref refreshPosts);
+        };
+        var before = await SessionAsync(email);
+
+        var tokens = await page.EvaluateAsync<string[]>(
+            "async () => (await Promise.all(Array.from({ length: 25 }, () => window.demoAuth.refresh()))).map(b => b.accessToken)");
+
+        Assert.Equal(1, Volatile.Read(ref refreshPosts));
+        Assert.Equal(25, tokens.Length);
+        Assert.Single(tokens.Distinct()); // every caller got the one answer
+        var after = await SessionAsync(email);
+        Assert.Equal(before.Id, after.Id);
+        Assert.Null(after.RevokedAt);
+        Assert.Equal(before.Tokens + 1, after.Tokens); // rotated exactly once
+
+        // Still valid: the API works and the next refresh rotates normally.
+        Assert.Equal(200, await page.EvaluateAsync<int>("async () => (await window.demoAuth.api('/auth/me')).status"));
+        await page.EvaluateAsync("() => window.demoAuth.refresh()");
+        Assert.Equal(2, Volatile.Read(ref refreshPosts));
+        Assert.Null((await SessionAsync(email)).RevokedAt);
+    }
+
+    private const string CrossOriginFetch = """
+        async ({ url, headers, mode }) => {
+          try {
+            const r = await fetch(url, { method: 'POST', credentials: 'include', headers, mode });
+            if (r.type === 'opaque') return 'opaque';
+            return `status:${r.status}:${await r.text()}`;
+          } catch (e) {
+            return `error:${e.name}`;
+          }
+        }
+        """;
+
+    private static Task<string> FetchFromAsync(IPage page, string url, bool xRequestedWith, string mode = "cors") =>
+        page.EvaluateAsync<string>(CrossOriginFetch, new
+        {
+            url,
+            headers = xRequestedWith ? new Dictionary<string, string> { ["X-Requested-With"] = "fetch" } : new Dictionary<string, string>(),
+            mode,
+        });
+
+    /// <summary>The service's own account of what it answered to <paramref name="path"/> since log line <paramref name="from"/>.</summary>
+    private List<int> ServerStatuses(int from, string path) =>
+        fixture.Factory.Logs.Lines.Skip(from)
+            .Select(l => RequestFinished().Match(l))
+            .Where(m => m.Success && m.Groups["method"].Value == "POST" && new Uri(m.Groups["url"].Value).AbsolutePath == path)
+            .Select(m => int.Parse(m.Groups["status"].Value))
+            .ToList();
+
+    [GeneratedRegex(@"Request finished \S+ (?<method>[A-Z]+) (?<url>\S+) - (?<status>\d{3})")]
+    private static partial Regex RequestFinished();
+
+    [Fact]
+    public async Task AnotherOrigin_CannotRefreshOrLogOut_TheAllowedOriginCan()
+    {
+        var email = await AbuseKit.CreateVerifiedUserAsync(fixture.Http);
+        var demo = await OpenDemoAsync();
+        await SignInThroughUiAsync(demo, email);
+        var before = await SessionAsync(email);
+        var logFrom = fixture.Factory.Logs.Lines.Count;
+
+        var evil = await context.NewPageAsync();
+        await evil.GotoAsync(fixture.EvilOrigin + "/");
+        var results = new Dictionary<string, string>();
+        foreach (var path in new[] { "/auth/refresh", "/auth/logout" })
+        {
+            var url = fixture.Origin + path;
+            results[$"{path} cors + X-Requested-With"] = await FetchFromAsync(evil, url, xRequestedWith: true);
+            results[$"{path} cors"] = await FetchFromAsync(evil, url, xRequestedWith: false);
+            results[$"{path} no-cors"] = await FetchFromAsync(evil, url, xRequestedWith: false, mode: "no-cors");
+        }
+        // A classic cross-site form post, as a top-level navigation.
+        var formAnswered = evil.WaitForResponseAsync(r => r.Request.Method == "POST" && r.Url == fixture.Origin + "/auth/logout" && r.Request.IsNavigationRequest);
+        await evil.EvaluateAsync($$"""
+            () => {
+              const form = document.createElement('form');
+              form.method = 'POST';
+              form.action = '{{fixture.Origin}}/auth/logout';
+              document.body.appendChild(form);
+              form.submit();
+            }
+            """);
+        var formResponse = await formAnswered;
+
+        // The page learnt nothing: every attempt failed or was opaque.
+        Assert.All(results, r => Assert.True(r.Value is "error:TypeError" or "opaque", $"{r.Key}: {r.Value}"));
+        // What reached the service was refused as CSRF (the preflighted ones never reached it).
+        Assert.Equal(403, formResponse!.Status);
+        Assert.Equal("csrf_failed", JsonDocument.Parse(await formResponse.TextAsync()).RootElement.GetProperty("code").GetString());
+        var refreshStatuses = ServerStatuses(logFrom, "/auth/refresh");
+        var logoutStatuses = ServerStatuses(logFrom, "/auth/logout");
+        Assert.NotEmpty(refreshStatuses);
+        Assert.NotEmpty(logoutStatuses);
+        Assert.All(refreshStatuses.Concat(logoutStatuses), s => Assert.Equal(403, s));
+
+        // The session was neither rotated nor revoked, and still works from the demo page.
+        var during = await SessionAsync(email);
+        Assert.Null(during.RevokedAt);
+        Assert.Equal(before.Tokens, during.Tokens);
+        Assert.Equal(200, await demo.EvaluateAsync<int>("async () => { await window.demoAuth.refresh(); return (await window.demoAuth.api('/auth/me')).status; }"));
+
+        // A page from an allowed origin can refresh (and read the answer) and log out.
+        var friend = await context.NewPageAsync();
+        await friend.GotoAsync(fixture.FriendOrigin + "/");
+        var refreshed = await FetchFromAsync(friend, fixture.Origin + "/auth/refresh", xRequestedWith: true);
+        Assert.StartsWith("status:200:", refreshed);
+        using (var body = JsonDocument.Parse(refreshed["status:200:".Length..]))
+        {
+            Assert.Equal(email, body.RootElement.GetProperty("user").GetProperty("email").GetString());
+            Assert.False(string.IsNullOrEmpty(body.RootElement.GetProperty("accessToken").GetString()));
+        }
+        Assert.Equal("status:204:", await FetchFromAsync(friend, fixture.Origin + "/auth/logout", xRequestedWith: true));
+        Assert.NotNull((await SessionAsync(email)).RevokedAt);
+    }
+}
