@@ -43,13 +43,13 @@ public sealed class JwtAttackTests(AuthServiceFixture fixture) : IClassFixture<A
         Auth.Clock.Set(DateTimeOffset.UtcNow);
         var victim = await NewVictimAsync();
         var other = await NewVictimAsync();
-        var ring = Auth.Services.GetRequiredService<SigningKeyRing>().Current;
-        var realKey = ((ECDsaSecurityKey)ring.Signing.Key).ECDsa;
+        var signer = Auth.Services.GetRequiredService<SigningKeyRing>().Current.SignerAt(Auth.Clock.GetUtcNow());
+        var realKey = ((ECDsaSecurityKey)signer.Credentials.Key).ECDsa;
         using var http = Auth.CreateClient();
         var jwks = await http.GetFromJsonAsync<JsonElement>("/.well-known/jwks.json");
-        var jwk = jwks.GetProperty("keys").EnumerateArray().Single(k => k.GetProperty("kid").GetString() == ring.SigningKid);
-        Assert.Equal(ring.SigningKid, victim.Kid);
-        return new Context(victim, other, realKey, ring.SigningKid, jwk, DateTimeOffset.UtcNow);
+        var jwk = jwks.GetProperty("keys").EnumerateArray().Single(k => k.GetProperty("kid").GetString() == signer.Kid);
+        Assert.Equal(signer.Kid, victim.Kid);
+        return new Context(victim, other, realKey, signer.Kid, jwk, DateTimeOffset.UtcNow);
     }
 
     private static ECDsa PublicKeyOf(JsonElement jwk) => ECDsa.Create(new ECParameters
