@@ -18,7 +18,7 @@ public sealed class DatabaseInitializer(
 {
     public static readonly TimeSpan KeyReloadInterval = TimeSpan.FromSeconds(30);
 
-    private static readonly ResiliencePipeline WaitForDatabase = new ResiliencePipelineBuilder()
+    private ResiliencePipeline WaitForDatabase() => new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>().Handle<TimeoutException>(),
@@ -27,6 +27,13 @@ public sealed class DatabaseInitializer(
             Delay = TimeSpan.FromMilliseconds(200),
             MaxDelay = TimeSpan.FromSeconds(2),
             UseJitter = true,
+            OnRetry = args =>
+            {
+                gate.DatabaseUnreachable = true;
+                if (args.AttemptNumber % 10 == 0)
+                    logger.LogWarning("Waiting for the database: {Message}", args.Outcome.Exception?.Message);
+                return ValueTask.CompletedTask;
+            },
         })
         .Build();
 
@@ -34,7 +41,7 @@ public sealed class DatabaseInitializer(
     {
         try
         {
-            await WaitForDatabase.ExecuteAsync(async ct =>
+            await WaitForDatabase().ExecuteAsync(async ct =>
             {
                 var applied = await migrations.ApplyAsync(ct);
                 if (await keyStore.EnsureSigningKeyAsync(clock.GetUtcNow(), clock.GetUtcNow(), ct))
@@ -103,6 +110,9 @@ public sealed class StartupGate
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public bool IsOpen => ready.Task.IsCompletedSuccessfully;
+
+    /// <summary>Set while startup keeps failing to reach the database: requests then get their 503 at once.</summary>
+    public bool DatabaseUnreachable { get; set; }
 
     public void Open() => ready.TrySetResult();
 

@@ -101,11 +101,13 @@ public static class HttpPipeline
     private static async Task WaitForStartup(HttpContext http, RequestDelegate next)
     {
         var gate = http.RequestServices.GetRequiredService<StartupGate>();
+        // A cold start is waited out; a database known to be unreachable is answered at once.
         if (!gate.IsOpen && !http.Request.Path.StartsWithSegments("/healthz") && !http.Request.Path.StartsWithSegments("/readyz")
-            && !await gate.WaitAsync(TimeSpan.FromSeconds(10), http.RequestAborted))
+            && !await gate.WaitAsync(gate.DatabaseUnreachable ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromSeconds(10), http.RequestAborted))
         {
-            http.Response.Headers.RetryAfter = "2";
-            await Problems.WriteAsync(http, 503, ErrorCodes.ServiceUnavailable, "The service is starting");
+            http.Response.Headers.RetryAfter = "5";
+            await Problems.WriteAsync(http, 503, ErrorCodes.ServiceUnavailable,
+                gate.DatabaseUnreachable ? "The database is not reachable" : "The service is starting");
             return;
         }
         await next(http);

@@ -19,6 +19,7 @@ public sealed record AuthenticatedUser(UserResponse User, Guid SessionId);
 public static class BearerAuthentication
 {
     private const string UserItem = "auth.user";
+    private const string DatabaseDownItem = "auth.database-down";
 
     public static IServiceCollection AddBearerAuthentication(this IServiceCollection services)
     {
@@ -70,7 +71,19 @@ public static class BearerAuthentication
             return;
         }
         var store = context.HttpContext.RequestServices.GetRequiredService<SessionStore>();
-        var user = await store.FindLiveSessionUserAsync(sid, sub, context.HttpContext.RequestAborted);
+        UserResponse? user;
+        try
+        {
+            user = await store.FindLiveSessionUserAsync(sid, sub, context.HttpContext.RequestAborted);
+        }
+        catch (Exception e) when (ApiExceptionHandler.DatabaseUnavailable(e))
+        {
+            // Not the token's fault: the challenge answers 503 instead of 401 (and JwtBearer
+            // does not log a stack trace per request for a known outage).
+            context.HttpContext.Items[DatabaseDownItem] = true;
+            context.NoResult();
+            return;
+        }
         if (user is null)
         {
             context.Fail("Session is revoked or expired.");
@@ -83,6 +96,12 @@ public static class BearerAuthentication
     {
         context.HandleResponse();
         var http = context.HttpContext;
+        if (http.Items.ContainsKey(DatabaseDownItem))
+        {
+            http.Response.Headers.RetryAfter = "5";
+            await Problems.WriteAsync(http, 503, ErrorCodes.ServiceUnavailable, "The service is temporarily unavailable");
+            return;
+        }
         var tokenSent = http.Request.Headers.Authorization.Count > 0;
         http.Response.Headers.WWWAuthenticate = tokenSent ? "Bearer error=\"invalid_token\"" : "Bearer";
         await Problems.WriteAsync(http, 401, ErrorCodes.Unauthorized, "A valid access token is required");
