@@ -13,7 +13,7 @@ namespace AuthService.Tests.Resilience;
 [Collection(DatabaseOutageCollection.Name)]
 public sealed class DatabaseOutageTests(DedicatedPostgresFixture pg, ITestOutputHelper output)
 {
-    /// <summary>The brief's hard limit for one answer during an outage (~5 s expected).</summary>
+    /// <summary>Hard limit for one answer during an outage (a few seconds expected).</summary>
     private static readonly TimeSpan MaxOutageAnswer = TimeSpan.FromSeconds(10);
 
     /// <summary>"Within a few seconds" for requests to a service that started without its database.</summary>
