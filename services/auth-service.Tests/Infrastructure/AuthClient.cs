@@ -17,7 +17,11 @@ public sealed partial class AuthClient(AuthServiceFactory factory)
     public const string CookieName = "__Secure-refresh_token";
     public const string DefaultPassword = "a perfectly fine passphrase 42";
 
-    public HttpClient Http { get; } = factory.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
+    // BaseAddress from the factory: after UseKestrel + StartAsync it is the real loopback address, not http://localhost.
+    public HttpClient Http { get; } = factory.CreateClient(new()
+    {
+        AllowAutoRedirect = false, HandleCookies = false, BaseAddress = factory.ClientOptions.BaseAddress,
+    });
     public AuthServiceFactory Factory => factory;
 
     public static string NewEmail(string prefix = "user") => $"{prefix}-{Guid.NewGuid():N}@example.com";

@@ -32,6 +32,13 @@ public sealed class PostgresServer
 
     public static Task<PostgresServer> GetAsync() => Shared.Value;
 
+    /// <summary>
+    /// A second ephemeral cluster of its own (never <c>AUTH_TEST_DATABASE_URL</c>), for outage tests:
+    /// stopping the shared cluster would break every test class running in parallel. Call
+    /// <see cref="Destroy"/> when done.
+    /// </summary>
+    public static Task<PostgresServer> StartDedicatedAsync() => StartEphemeralAsync(FindBinDir());
+
     /// <summary>A new, empty database; returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync()
     {
@@ -57,6 +64,11 @@ public sealed class PostgresServer
 
         var bin = FindBinDir();
         await RemoveLeftoversAsync(bin);
+        return await StartEphemeralAsync(bin);
+    }
+
+    private static async Task<PostgresServer> StartEphemeralAsync(string bin)
+    {
         var dir = Path.Combine(Path.GetTempPath(), $"auth-tests-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
         Directory.CreateDirectory(dir);
         if (IsRoot) await RunAsync("chown", "postgres:", dir);
@@ -97,7 +109,8 @@ public sealed class PostgresServer
     private Task PgCtlAsync(params string[] args) =>
         RunAsOwnerAsync(Path.Combine(binDir ?? throw new InvalidOperationException("Not an ephemeral server."), "pg_ctl"), ["-D", dataDir!, .. args]);
 
-    private void Destroy()
+    /// <summary>Stops an ephemeral cluster at once and deletes its data directory.</summary>
+    public void Destroy()
     {
         try
         {
