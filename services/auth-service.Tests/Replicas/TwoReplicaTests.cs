@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using AuthService.Email;
+using Microsoft.Extensions.DependencyInjection;
 using AuthService.Tests.Infrastructure;
 using AuthService.Tests.Tokens;
 using Dapper;
@@ -128,11 +130,25 @@ public sealed class TwoReplicaTests(SmtpReplicasFixture replicas) : IClassFixtur
     [Fact]
     public async Task Outbox_WithBothDispatchersRunning_SendsEachEmailExactlyOnce()
     {
+        // 20 real signups spread over both replicas, plus 100 queued mails, so there is far more
+        // than one dispatch batch (20 rows) for the two dispatchers to compete over.
         var recipients = Enumerable.Range(0, 20).Select(i => AuthClient.NewEmail($"once{i}")).ToList();
-
-        // Spread across both replicas and sent concurrently, so both dispatchers find pending rows at once.
         var answers = await Task.WhenAll(recipients.Select((email, i) => (i % 2 == 0 ? OnA : OnB).SignupAsync(email)));
         Assert.All(answers, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
+
+        var queued = Enumerable.Range(0, 100).Select(i => AuthClient.NewEmail($"queued{i}")).ToList();
+        await using (var insert = new NpgsqlConnection(replicas.ConnectionString))
+        {
+            await insert.ExecuteAsync("""
+                INSERT INTO outbox_emails ("to", subject, text, html, created_at, next_attempt_at)
+                SELECT r, 'queued', 'text', '<p>html</p>', @now, @now FROM unnest(@queued) AS r
+                """, new { queued, now = replicas.A.Clock.GetUtcNow() });
+        }
+        recipients.AddRange(queued);
+
+        // Both replicas dispatch at the same moment (besides their own background loops).
+        var dispatchers = new[] { replicas.A, replicas.B }.Select(f => f.Services.GetRequiredService<OutboxDispatcher>()).ToArray();
+        while (await Task.WhenAll(dispatchers.Select(d => d.DispatchBatchAsync(CancellationToken.None))) is var claimed && claimed.Sum() > 0) { }
 
         await replicas.Smtp.WaitForAsync(received => recipients.All(to => received.Any(m => m.To.Contains(to))));
         // A few more dispatch cycles of both replicas (poll interval 200 ms): nothing may be sent again.
@@ -141,12 +157,12 @@ public sealed class TwoReplicaTests(SmtpReplicasFixture replicas) : IClassFixtur
         var mine = replicas.Smtp.Received().Where(m => recipients.Any(to => m.To.Contains(to))).ToList();
         foreach (var to in recipients)
             Assert.True(mine.Count(m => m.To.Contains(to)) == 1, $"{to} received {mine.Count(m => m.To.Contains(to))} messages");
-        Assert.Equal(20, mine.Count);
+        Assert.Equal(120, mine.Count);
 
         await using var conn = new NpgsqlConnection(replicas.ConnectionString);
         var rows = (await conn.QueryAsync<(string To, DateTime? SentAt, int Attempts)>(
             "SELECT \"to\", sent_at, attempts FROM outbox_emails WHERE \"to\" = ANY(@recipients)", new { recipients })).ToList();
-        Assert.Equal(20, rows.Count);
+        Assert.Equal(120, rows.Count);
         Assert.All(rows, r =>
         {
             Assert.NotNull(r.SentAt);
@@ -156,7 +172,7 @@ public sealed class TwoReplicaTests(SmtpReplicasFixture replicas) : IClassFixtur
         // Both replicas' dispatchers took part (each sends with its own From address).
         var byA = mine.Count(m => m.Raw.Contains(SmtpReplicasFixture.FromA));
         var byB = mine.Count(m => m.Raw.Contains(SmtpReplicasFixture.FromB));
-        Assert.Equal(20, byA + byB);
+        Assert.Equal(120, byA + byB);
         Assert.True(byA > 0 && byB > 0, $"only one dispatcher delivered (A: {byA}, B: {byB}); the test did not exercise competition");
     }
 }
