@@ -18,7 +18,7 @@ runuser -u postgres -- psql -h 127.0.0.1 -p 54329 -U postgres -qc "DROP DATABASE
   || createdb -h 127.0.0.1 -p 54329 -U postgres auth_bench
 
 dotnet publish services/auth-service -c Release -o "$work/bin" --nologo -v quiet >/dev/null
-ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning \
+ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning RateLimits__Enabled=false \
   ConnectionStrings__Postgres="Host=127.0.0.1;Port=54329;Username=postgres;Database=auth_bench;Maximum Pool Size=64" \
   dotnet "$work/bin/AuthService.dll" --contentRoot "$work/bin" --urls "$api" >"$work/service.log" 2>&1 &
 service=$!
@@ -30,12 +30,18 @@ curl -fs "$api/auth/signup" -H 'Content-Type: application/json' -d "{\"email\":\
 token=$(curl -fs "$api/dev/emails?to=$email" | grep -o 'verify-email?token=[A-Za-z0-9_-]*' | head -1 | cut -d= -f2)
 curl -fs "$api/auth/verify-email" -H 'Content-Type: application/json' -d "{\"token\":\"$token\"}" >/dev/null
 
-: >"$work/tokens"
-for _ in $(seq 64); do
+: >"$work/warmup-tokens"; : >"$work/tokens"
+for i in $(seq 128); do
+  out="$work/tokens"; [ "$i" -le 64 ] && out="$work/warmup-tokens"
   curl -fs -D - -o "$work/signin.json" "$api/auth/signin" -H 'Content-Type: application/json' \
-    -d "{\"email\":\"$email\",\"password\":\"$password\"}" | grep -io 'refresh_token=[^;]*' | cut -d= -f2 >>"$work/tokens"
+    -d "{\"email\":\"$email\",\"password\":\"$password\"}" | grep -io 'refresh_token=[^;]*' | cut -d= -f2 >>"$out"
 done
 access=$(sed -E 's/.*"accessToken":"([^"]+)".*/\1/' "$work/signin.json")
+
+# Warm-up (JIT tiers, connection pool, prepared statements); not reported.
+BENCH_TOKENS="$work/warmup-tokens" wrk -t64 -c64 -d3s -s scripts/bench/refresh.lua "$api/auth/refresh" >/dev/null
+BENCH_ACCESS_TOKEN="$access" wrk -t2 -c64 -d3s -s scripts/bench/bearer.lua "$api/auth/me" >/dev/null
+wrk -t2 -c64 -d3s "$api/.well-known/jwks.json" >/dev/null
 
 echo "== POST /auth/refresh (64 sessions, one connection each)"
 BENCH_TOKENS="$work/tokens" wrk -t64 -c64 -d"$duration" --latency -s scripts/bench/refresh.lua "$api/auth/refresh" | grep -E 'Requests/sec|Latency|99%|Non-2xx|Socket'

@@ -19,6 +19,13 @@ public static class DataServiceCollectionExtensions
             builder.ConnectionStringBuilder.CommandTimeout = 10;
         }
         builder.ConnectionStringBuilder.ApplicationName ??= "auth-service";
+        // Hot statements are prepared once per connection. No reset on close: the service keeps no
+        // session state (its settings are transaction-local), and DISCARD ALL would also throw away
+        // the cached plans of rotate_refresh_token on every checkout.
+        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+        if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))
+            builder.ConnectionStringBuilder.NoResetOnClose = true;
         services.AddSingleton(builder.Build());
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<StartupGate>();
