@@ -25,7 +25,7 @@ builder.Services.AddOpenApi();
 
 var app = builder.Build();
 
-if (args is ["rotate-signing-key", ..])
+if (args.Contains("rotate-signing-key"))
 {
     // Incident tool: `dotnet AuthService.dll rotate-signing-key [--revoke-current]`.
     await SigningKeyCommands.RotateAsync(app.Services, revokeCurrent: args.Contains("--revoke-current"));
