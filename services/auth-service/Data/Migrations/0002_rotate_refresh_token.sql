@@ -19,24 +19,20 @@ RETURNS TABLE (outcome text, session_id uuid, user_id uuid, session_expires_at t
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
-    v_session_id uuid;
     v_session    sessions%ROWTYPE;
     v_token      refresh_tokens%ROWTYPE;
     v_successor  refresh_tokens%ROWTYPE;
     v_outcome    text;
 BEGIN
-    SELECT t.session_id INTO v_session_id FROM refresh_tokens t WHERE t.token_hash = p_token_hash;
-    IF NOT FOUND THEN
-        outcome := 'invalid'; RETURN NEXT; RETURN;
-    END IF;
-
     -- Waiting longer than p_lock_timeout raises lock_not_available (55P03): the caller answers 409.
+    -- (Transaction-local; the later row locks are uncontended once the session row is held.)
     PERFORM set_config('lock_timeout', p_lock_timeout, true);
-    SELECT s.* INTO v_session FROM sessions s WHERE s.id = v_session_id FOR UPDATE;
+    SELECT s.* INTO v_session FROM sessions s
+    WHERE s.id = (SELECT t.session_id FROM refresh_tokens t WHERE t.token_hash = p_token_hash)
+    FOR UPDATE;
     IF NOT FOUND THEN
         outcome := 'invalid'; RETURN NEXT; RETURN;
     END IF;
-    PERFORM set_config('lock_timeout', '0', true);
 
     SELECT t.* INTO v_token FROM refresh_tokens t WHERE t.token_hash = p_token_hash;
 
