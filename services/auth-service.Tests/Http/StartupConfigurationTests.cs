@@ -3,6 +3,12 @@ using AuthService.Tests.Infrastructure;
 namespace AuthService.Tests.Http;
 
 /// <summary>Bad settings stop the service at startup with a message that names the key (ARCHITECTURE.md, "Configuration").</summary>
+// Hosts that fail while starting are run on their own, after the parallel tests: the test host's
+// capture of a starting application is process-wide, and a rare clash was seen when run among them.
+[CollectionDefinition(nameof(StartupConfigurationTests), DisableParallelization = true)]
+public sealed class StartupConfigurationCollection;
+
+[Collection(nameof(StartupConfigurationTests))]
 public sealed class StartupConfigurationTests
 {
     // Never reached when validation works; if it does not, the host starts and keeps waiting here.
