@@ -49,3 +49,5 @@ echo "== GET /auth/me"
 BENCH_ACCESS_TOKEN="$access" wrk -t2 -c64 -d"$duration" --latency -s scripts/bench/bearer.lua "$api/auth/me" | grep -E 'Requests/sec|Latency|99%|Non-2xx|Socket'
 echo "== GET /.well-known/jwks.json"
 wrk -t2 -c64 -d"$duration" --latency "$api/.well-known/jwks.json" | grep -E 'Requests/sec|Latency|99%|Non-2xx|Socket'
+echo "== POST /auth/signin (Argon2id t=2 m=19MiB, one account)"
+BENCH_EMAIL="$email" BENCH_PASSWORD="$password" wrk -t2 -c64 -d"$duration" --latency -s scripts/bench/signin.lua "$api/auth/signin" | grep -E 'Requests/sec|Latency|99%|Non-2xx|Socket'
