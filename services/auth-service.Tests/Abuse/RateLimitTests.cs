@@ -72,6 +72,26 @@ public sealed class RateLimitTests(SharedDatabase db) : IClassFixture<SharedData
     }
 
     [Fact]
+    public async Task PasswordChange_IsRateLimited_SoAStolenAccessTokenCannotGuessThePassword()
+    {
+        // The user is set up through an instance without the low limit; the limited one shares the database and keys.
+        await using var setup = await new AuthServiceFactory(db.ConnectionString).StartAsync();
+        var victim = await new AuthClient(setup).SignupAndSigninAsync();
+        await using var factory = await new AuthServiceFactory(db.ConnectionString, LowLimit()).StartAsync();
+        var client = new AuthClient(factory);
+
+        Task<HttpResponseMessage> Guess(int i) => client.SendWithBearerAsync(HttpMethod.Post, "/auth/password/change", victim.AccessToken,
+            new { currentPassword = $"guess number {i} for the password", newPassword = "a brand new passphrase 2026" });
+
+        for (var i = 0; i < Limit; i++)
+            await ProblemAssert.IsProblemAsync(await Guess(i), HttpStatusCode.Unauthorized, "invalid_credentials");
+        var limited = await Guess(Limit);
+
+        await ProblemAssert.IsProblemAsync(limited, HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.InRange(AbuseKit.RetryAfterSeconds(limited), 1, 60);
+    }
+
+    [Fact]
     public async Task OverRealSockets_TrustedProxy_ForwardedClientsGetSeparateBuckets()
     {
         var (factory, baseAddress) = await AbuseKit.StartOnKestrelAsync(LowLimit(("RateLimits:TrustedProxies:0", "127.0.0.1")), db.ConnectionString);

@@ -20,7 +20,8 @@ public static class PasswordEndpoints
         var passwords = app.MapGroup("/auth/password").WithTags("Passwords");
         passwords.MapPost("/forgot", Forgot).WithName("ForgotPassword").RequireRateLimiting(RateLimits.Credentials);
         passwords.MapPost("/reset", Reset).WithName("ResetPassword").RequireRateLimiting(RateLimits.Credentials);
-        passwords.MapPost("/change", Change).WithName("ChangePassword").RequireAuthorization();
+        passwords.MapPost("/change", Change).WithName("ChangePassword").RequireAuthorization()
+            .RequireRateLimiting(RateLimits.Credentials); // it checks a password, so it is a guessing oracle too
         return app;
     }
 
