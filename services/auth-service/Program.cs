@@ -21,7 +21,7 @@ builder.Services.AddSingleton<SessionStore>().AddSingleton<RefreshRotation>().Ad
 builder.Services.AddSingleton<AccountStore>().AddSingleton<PasswordStore>();
 builder.Services.AddSingleton<BackgroundWorkQueue>().AddHostedService(sp => sp.GetRequiredService<BackgroundWorkQueue>());
 builder.Services.AddEmail();
-builder.Services.AddOpenApi();
+builder.Services.AddOpenApi(o => o.AddBearerSecurity());
 
 var app = builder.Build();
 

@@ -53,6 +53,33 @@ public sealed class HealthAndOpenApiTests(AuthServiceFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task OpenApi_DocumentsEveryContractRoute_AndBearerOnlyWhereRequired()
+    {
+        var document = await Http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var paths = document.GetProperty("paths");
+        (string Path, string Method, bool Bearer)[] contract =
+        [
+            ("/auth/signup", "post", false), ("/auth/verify-email", "post", false), ("/auth/resend-verification", "post", false),
+            ("/auth/signin", "post", false), ("/auth/refresh", "post", false), ("/auth/logout", "post", false),
+            ("/auth/logout-all", "post", true), ("/auth/me", "get", true), ("/auth/me", "patch", true),
+            ("/auth/password/forgot", "post", false), ("/auth/password/reset", "post", false), ("/auth/password/change", "post", true),
+            ("/auth/sessions", "get", true), ("/auth/sessions/{id}", "delete", true),
+            ("/.well-known/jwks.json", "get", false), ("/.well-known/openid-configuration", "get", false),
+            ("/healthz", "get", false), ("/readyz", "get", false), ("/dev/emails", "get", false),
+        ];
+        foreach (var (path, method, bearer) in contract)
+        {
+            var documented = paths.TryGetProperty(path, out var item) && item.TryGetProperty(method, out _);
+            Assert.True(documented, $"{method} {path} is not documented");
+            var operation = item.GetProperty(method);
+            Assert.True(bearer == operation.TryGetProperty("security", out _), $"{method} {path}: bearer requirement should be {bearer}");
+        }
+        var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer");
+        Assert.Equal("http", scheme.GetProperty("type").GetString());
+        Assert.Equal("bearer", scheme.GetProperty("scheme").GetString());
+    }
+
+    [Fact]
     public async Task DevEmails_WhenEnabled_Returns200()
     {
         var response = await Http.GetAsync("/dev/emails?to=nobody@example.com");
