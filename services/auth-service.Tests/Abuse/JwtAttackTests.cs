@@ -194,7 +194,7 @@ public sealed class JwtAttackTests(AuthServiceFixture fixture) : IClassFixture<A
     public async Task Control_GenuineAndKitMadeTokens_AreAcceptedByBoth()
     {
         var c = await ContextAsync();
-        await using var downstream = await DownstreamHost.StartAsync(Auth);
+        await using var downstream = await DownstreamApi.StartAsync(Auth);
         using var http = Auth.CreateClient();
 
         foreach (var token in new[] { c.Victim.SignedIn.AccessToken, WithRealKey(c, ValidClaims(c)) })
@@ -222,7 +222,7 @@ public sealed class JwtAttackTests(AuthServiceFixture fixture) : IClassFixture<A
         await AssertMeRefusesAsync(token, attack);
 
         if (meOnly) return;
-        await using var downstream = await DownstreamHost.StartAsync(Auth);
+        await using var downstream = await DownstreamApi.StartAsync(Auth);
         var response = await downstream.WhoAmIAsync(token);
         Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"downstream accepted '{attack}': {(int)response.StatusCode}");
         // The genuine token still works downstream: the refusal is about the forgery.
@@ -248,7 +248,7 @@ public sealed class JwtAttackTests(AuthServiceFixture fixture) : IClassFixture<A
         // resource server checks sid". A plain JwtBearer host does not; this pins that documented limit.
         var c = await ContextAsync();
         Assert.Equal(HttpStatusCode.NoContent, (await new AuthClient(Auth).LogoutAsync(c.Victim.SignedIn.RefreshToken)).StatusCode);
-        await using var downstream = await DownstreamHost.StartAsync(Auth);
+        await using var downstream = await DownstreamApi.StartAsync(Auth);
 
         Assert.Equal(HttpStatusCode.OK, (await downstream.WhoAmIAsync(c.Victim.SignedIn.AccessToken)).StatusCode);
         var exp = DateTimeOffset.FromUnixTimeSeconds(c.Victim.Payload["exp"]!.GetValue<long>());

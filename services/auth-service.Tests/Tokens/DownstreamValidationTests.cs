@@ -15,58 +15,6 @@ using Microsoft.Extensions.Logging;
 
 namespace AuthService.Tests.Tokens;
 
-/// <summary>
-/// A separate resource server that knows only the issuer URL and its audience: JwtBearer reads the
-/// discovery document and the JWKS from the auth service (through the test server's handler) and
-/// validates our access tokens offline, as other teams' services will.
-/// </summary>
-internal sealed class DownstreamApi : IAsyncDisposable
-{
-    private readonly WebApplication app;
-
-    private DownstreamApi(WebApplication app)
-    {
-        this.app = app;
-        Http = app.GetTestClient();
-    }
-
-    public HttpClient Http { get; }
-
-    public static async Task<DownstreamApi> StartAsync(AuthServiceFactory auth, string audience = "api")
-    {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Downstream" });
-        builder.WebHost.UseTestServer();
-        builder.Logging.ClearProviders();
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
-        {
-            o.Authority = AuthServiceFactory.Issuer;
-            o.Audience = audience;
-            o.BackchannelHttpHandler = auth.Server.CreateHandler();
-            o.MapInboundClaims = false;
-        });
-        builder.Services.AddAuthorization();
-        var app = builder.Build();
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.MapGet("/whoami", (ClaimsPrincipal user) => user.FindFirst("sub")?.Value ?? "").RequireAuthorization();
-        await app.StartAsync();
-        return new DownstreamApi(app);
-    }
-
-    public Task<HttpResponseMessage> WhoAmIAsync(string accessToken)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, "/whoami");
-        request.Headers.Authorization = new("Bearer", accessToken);
-        return Http.SendAsync(request);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        Http.Dispose();
-        await app.DisposeAsync();
-    }
-}
-
 public sealed class DownstreamValidationTests(AuthServiceFixture fixture) : IClassFixture<AuthServiceFixture>
 {
     private AuthServiceFactory Auth => fixture.Factory;

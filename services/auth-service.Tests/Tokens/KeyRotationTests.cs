@@ -60,6 +60,19 @@ public sealed class KeyRotationTests
 
     private static Task MaintainAsync(AuthServiceFactory f) => Initializer(f).MaintainKeysAsync(CancellationToken.None);
 
+    /// <summary>
+    /// A resource server configured from our discovery document (JwtBearer defaults: metadata cached,
+    /// refetched on an unknown kid), whose clock agrees with the auth service's test clock so the
+    /// simulated days of a rotation pass for both.
+    /// </summary>
+    private static Task<DownstreamApi> StartDownstreamAsync(AuthServiceFactory auth, CountingHandler backchannel) =>
+        DownstreamApi.StartAsync(auth, backchannel: backchannel, configure: o =>
+            o.TokenValidationParameters.LifetimeValidator = (notBefore, expires, _, p) =>
+            {
+                var now = auth.Clock.GetUtcNow().UtcDateTime;
+                return expires is { } exp && exp + p.ClockSkew > now && (notBefore is not { } nbf || nbf - p.ClockSkew <= now);
+            });
+
     private static async Task<List<KeyRow>> KeysAsync(AuthServiceFactory f)
     {
         await using var conn = new NpgsqlConnection(f.ConnectionString);
@@ -263,22 +276,24 @@ public sealed class KeyRotationTests
         var k1 = Assert.Single(await KeysAsync(f));
 
         // A control downstream that cached the JWKS before the successor was published.
-        await using var early = await RotationDownstream.StartAsync(f);
+        var earlyBackchannel = new CountingHandler(f.Server.CreateHandler());
+        await using var early = await StartDownstreamAsync(f, earlyBackchannel);
         Assert.Equal(HttpStatusCode.OK, (await early.WhoAmIAsync((await client.SigninAsync(email)).AccessToken)).StatusCode);
-        var earlyFetches = early.Backchannel.Count;
+        var earlyFetches = earlyBackchannel.Count;
 
         f.Clock.Set(k1.NotBeforeUtc + Interval - Lead + TimeSpan.FromSeconds(1));
         await MaintainAsync(f);
         var k2 = (await KeysAsync(f)).Single(k => k.Kid != k1.Kid);
 
         // The downstream under test fetches discovery + JWKS once, with its first authenticated call (old key).
-        await using var downstream = await RotationDownstream.StartAsync(f);
+        var backchannel = new CountingHandler(f.Server.CreateHandler());
+        await using var downstream = await StartDownstreamAsync(f, backchannel);
         var before = await client.SigninAsync(email);
         Assert.Equal(k1.Kid, Kid(before.AccessToken));
         Assert.Equal(HttpStatusCode.OK, (await downstream.WhoAmIAsync(before.AccessToken)).StatusCode);
-        var fetches = downstream.Backchannel.Count;
+        var fetches = backchannel.Count;
         Assert.True(fetches >= 1, "the downstream never fetched the JWKS");
-        Assert.Contains(downstream.Backchannel.Paths, p => p.EndsWith("/jwks.json", StringComparison.Ordinal));
+        Assert.Contains(backchannel.Paths, p => p.EndsWith("/jwks.json", StringComparison.Ordinal));
 
         f.Clock.Set(k2.NotBeforeUtc - TimeSpan.FromMinutes(1));
         var lastOld = await client.SigninAsync(email);
@@ -290,8 +305,8 @@ public sealed class KeyRotationTests
         Assert.Equal(k2.Kid, Kid(firstNew.AccessToken));
         Assert.Equal(HttpStatusCode.OK, (await downstream.WhoAmIAsync(firstNew.AccessToken)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await downstream.WhoAmIAsync(lastOld.AccessToken)).StatusCode);
-        Assert.True(fetches == downstream.Backchannel.Count,
-            $"the downstream had to fetch again: {string.Join(", ", downstream.Backchannel.Paths)}");
+        Assert.True(fetches == backchannel.Count,
+            $"the downstream had to fetch again: {string.Join(", ", backchannel.Paths)}");
 
         // Control: the downstream whose cache predates the publication does not know the new key and must refetch.
         for (var attempt = 0; attempt < 20; attempt++)
@@ -299,7 +314,7 @@ public sealed class KeyRotationTests
             if ((await early.WhoAmIAsync(firstNew.AccessToken)).StatusCode == HttpStatusCode.OK) break;
             await Task.Delay(100);
         }
-        Assert.True(early.Backchannel.Count > earlyFetches, "the control downstream validated a new-key token without refetching; the fetch count proves nothing");
+        Assert.True(earlyBackchannel.Count > earlyFetches, "the control downstream validated a new-key token without refetching; the fetch count proves nothing");
     }
 
     [Fact]
@@ -394,62 +409,3 @@ internal sealed class CountingHandler(HttpMessageHandler inner) : DelegatingHand
     }
 }
 
-/// <summary>
-/// A resource server configured from our discovery document (JwtBearer defaults: metadata cached,
-/// refetched on an unknown kid), whose clock agrees with the auth service's test clock so the
-/// simulated days of a rotation pass for both.
-/// </summary>
-internal sealed class RotationDownstream : IAsyncDisposable
-{
-    private readonly WebApplication app;
-
-    private RotationDownstream(WebApplication app, CountingHandler backchannel)
-    {
-        this.app = app;
-        Backchannel = backchannel;
-        Http = app.GetTestClient();
-    }
-
-    public HttpClient Http { get; }
-    public CountingHandler Backchannel { get; }
-
-    public static async Task<RotationDownstream> StartAsync(AuthServiceFactory auth)
-    {
-        var backchannel = new CountingHandler(auth.Server.CreateHandler());
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Downstream" });
-        builder.WebHost.UseTestServer();
-        builder.Logging.ClearProviders();
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
-        {
-            o.Authority = AuthServiceFactory.Issuer;
-            o.Audience = "api";
-            o.BackchannelHttpHandler = backchannel;
-            o.MapInboundClaims = false;
-            o.TokenValidationParameters.LifetimeValidator = (notBefore, expires, _, p) =>
-            {
-                var now = auth.Clock.GetUtcNow().UtcDateTime;
-                return expires is { } exp && exp + p.ClockSkew > now && (notBefore is not { } nbf || nbf - p.ClockSkew <= now);
-            };
-        });
-        builder.Services.AddAuthorization();
-        var app = builder.Build();
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.MapGet("/whoami", (ClaimsPrincipal user) => user.FindFirst("sub")?.Value ?? "").RequireAuthorization();
-        await app.StartAsync();
-        return new RotationDownstream(app, backchannel);
-    }
-
-    public Task<HttpResponseMessage> WhoAmIAsync(string accessToken)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, "/whoami");
-        request.Headers.Authorization = new("Bearer", accessToken);
-        return Http.SendAsync(request);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        Http.Dispose();
-        await app.DisposeAsync();
-    }
-}
