@@ -1,11 +1,15 @@
 SERVICE := services/auth-service
 TESTS   := services/auth-service.Tests
+PG_PORT ?= 54329
+export AUTH_DEV_PG_PORT := $(PG_PORT)
 
 .PHONY: run test bench build restore db-start db-stop deps validate-deploy clean
 
 ## run: local PostgreSQL under .data/ + the service on http://localhost:8080 (Development)
 run: deps restore db-start
-	ASPNETCORE_ENVIRONMENT=Development dotnet run --project $(SERVICE) --no-launch-profile --urls http://localhost:8080
+	ASPNETCORE_ENVIRONMENT=Development \
+	ConnectionStrings__Postgres="Host=127.0.0.1;Port=$(PG_PORT);Username=postgres;Database=auth_service" \
+	dotnet run --project $(SERVICE) --no-launch-profile --urls http://localhost:8080
 
 ## test: the whole suite; the tests start their own throwaway PostgreSQL
 test: deps restore validate-deploy

@@ -7,19 +7,20 @@ cd "$root"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 ./scripts/pg-local.sh start >/dev/null
 port=${BENCH_PORT:-8091}
+pg_port=${AUTH_DEV_PG_PORT:-54329}
 duration=${BENCH_DURATION:-10s}
 api="http://127.0.0.1:$port"
 work="$root/.data/bench"
 mkdir -p "$work"
 
-runuser -u postgres -- psql -h 127.0.0.1 -p 54329 -U postgres -qc "DROP DATABASE IF EXISTS auth_bench" >/dev/null 2>&1 \
-  || psql -h 127.0.0.1 -p 54329 -U postgres -qc "DROP DATABASE IF EXISTS auth_bench" >/dev/null
-(runuser -u postgres -- createdb -h 127.0.0.1 -p 54329 -U postgres auth_bench 2>/dev/null) \
-  || createdb -h 127.0.0.1 -p 54329 -U postgres auth_bench
+runuser -u postgres -- psql -h 127.0.0.1 -p $pg_port -U postgres -qc "DROP DATABASE IF EXISTS auth_bench" >/dev/null 2>&1 \
+  || psql -h 127.0.0.1 -p $pg_port -U postgres -qc "DROP DATABASE IF EXISTS auth_bench" >/dev/null
+(runuser -u postgres -- createdb -h 127.0.0.1 -p $pg_port -U postgres auth_bench 2>/dev/null) \
+  || createdb -h 127.0.0.1 -p $pg_port -U postgres auth_bench
 
 dotnet publish services/auth-service -c Release -o "$work/bin" --nologo -v quiet >/dev/null
 ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning RateLimits__Enabled=false \
-  ConnectionStrings__Postgres="Host=127.0.0.1;Port=54329;Username=postgres;Database=auth_bench;Maximum Pool Size=64" \
+  ConnectionStrings__Postgres="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=auth_bench;Maximum Pool Size=64" \
   dotnet "$work/bin/AuthService.dll" --contentRoot "$work/bin" --urls "$api" >"$work/service.log" 2>&1 &
 service=$!
 trap 'kill $service 2>/dev/null || true' EXIT

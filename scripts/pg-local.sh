@@ -35,6 +35,10 @@ case "$cmd" in
     fi
     if as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
       echo "PostgreSQL already running on 127.0.0.1:$port"
+    elif "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" >/dev/null 2>&1; then
+      echo "Port $port is taken by another PostgreSQL (another checkout's cluster?)." >&2
+      echo "Stop it, or pick another port: make run PG_PORT=54330" >&2
+      exit 1
     else
       as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w \
         -o "-p $port -c listen_addresses=127.0.0.1 -k $data" start >/dev/null
