@@ -67,9 +67,9 @@ public static class AccountEndpoints
 
     public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> UpdateMe(UpdateProfileRequest request, HttpContext http, AccountStore store, CancellationToken ct)
     {
-        var error = request.DisplayName is null ? FieldErrors.Required : FieldErrors.CheckDisplayName(request.DisplayName, out _);
+        string? trimmed = null;
+        var error = request.DisplayName is null ? FieldErrors.Required : FieldErrors.CheckDisplayName(request.DisplayName, out trimmed);
         if (error is not null) return Problems.Validation(new Dictionary<string, string[]> { ["displayName"] = [error] });
-        FieldErrors.CheckDisplayName(request.DisplayName, out var trimmed);
         var user = await store.UpdateDisplayNameAsync(http.GetAuthenticatedUser().User.Id, trimmed, ct);
         return user is null ? Problems.Unauthorized() : TypedResults.Ok(user);
     }

@@ -1,3 +1,5 @@
+using AuthService.Data;
+
 namespace AuthService.Accounts;
 
 #pragma warning disable IDE1006 // snake_case: Dapper maps by column name
@@ -5,6 +7,6 @@ namespace AuthService.Accounts;
 internal sealed record UserRow(Guid id, string email, bool email_verified, string? display_name, DateTime created_at)
 {
     public UserResponse ToResponse() =>
-        new(id, email, email_verified, display_name, new DateTimeOffset(DateTime.SpecifyKind(created_at, DateTimeKind.Utc)));
+        new(id, email, email_verified, display_name, DbTime.Utc(created_at));
 }
 #pragma warning restore IDE1006

@@ -44,7 +44,7 @@ public sealed class DatabaseInitializer(
             await WaitForDatabase().ExecuteAsync(async ct =>
             {
                 var applied = await migrations.ApplyAsync(ct);
-                if (await keyStore.EnsureSigningKeyAsync(clock.GetUtcNow(), clock.GetUtcNow(), ct))
+                if (await keyStore.EnsureSigningKeyAsync(clock.GetUtcNow(), ct))
                     logger.LogInformation("Created the first signing key");
                 await MaintainKeysAsync(ct);
                 logger.LogInformation("Database ready ({Applied} migration(s) applied)", applied);

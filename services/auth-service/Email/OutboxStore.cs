@@ -1,3 +1,4 @@
+using AuthService.Data;
 using Dapper;
 using Npgsql;
 
@@ -29,10 +30,8 @@ public static class OutboxStore
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var rows = await conn.QueryAsync<Row>(new CommandDefinition(sql, new { to }, cancellationToken: ct));
-        return rows.Select(r => new OutboxEmail(r.id, r.to, r.subject, r.text, r.html, Utc(r.created_at), r.sent_at is { } s ? Utc(s) : null)).ToList();
+        return rows.Select(r => new OutboxEmail(r.id, r.to, r.subject, r.text, r.html, DbTime.Utc(r.created_at), r.sent_at is { } s ? DbTime.Utc(s) : null)).ToList();
     }
-
-    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
 #pragma warning disable IDE1006 // snake_case: Dapper maps by column name
     private sealed record Row(long id, string to, string subject, string text, string html, DateTime created_at, DateTime? sent_at);

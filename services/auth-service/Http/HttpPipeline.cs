@@ -1,5 +1,8 @@
 using System.Text;
 using AuthService.Data;
+using AuthService.Options;
+using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace AuthService.Http;
@@ -29,10 +32,11 @@ public static class HttpPipeline
         services.AddSingleton<CsrfFilter>();
         builder.AddRateLimits();
 
-        // Credentialed CORS for exactly the configured SPA origins; any other origin gets no CORS headers.
-        var origins = builder.Configuration.GetSection("Auth:AllowedOrigins").Get<string[]>() ?? [];
-        services.AddCors(o => o.AddDefaultPolicy(p => p
-            .WithOrigins([.. origins.Select(origin => origin.TrimEnd('/'))])
+        // Credentialed CORS for exactly the configured SPA origins (the same list the CSRF filter
+        // checks); any other origin gets no CORS headers.
+        services.AddCors();
+        services.AddOptions<CorsOptions>().Configure<IOptions<AuthOptions>>((o, auth) => o.AddDefaultPolicy(p => p
+            .WithOrigins([.. auth.Value.AllowedOrigins.Select(origin => origin.TrimEnd('/'))])
             .AllowCredentials()
             .WithHeaders("Content-Type", "Authorization", "X-Requested-With")
             .WithMethods("GET", "POST", "PATCH", "DELETE")
@@ -49,7 +53,7 @@ public static class HttpPipeline
         app.Use(SecurityHeaders);
         app.Use(LimitBody);
         app.UseCors();
-        app.Use(WaitForStartup);
+        app.Use(WaitForStartup(app.Services.GetRequiredService<StartupGate>()));
         app.UseRateLimiter();
         return app;
     }
@@ -98,9 +102,8 @@ public static class HttpPipeline
         }
     }
 
-    private static async Task WaitForStartup(HttpContext http, RequestDelegate next)
+    private static Func<HttpContext, RequestDelegate, Task> WaitForStartup(StartupGate gate) => async (http, next) =>
     {
-        var gate = http.RequestServices.GetRequiredService<StartupGate>();
         // A cold start is waited out; a database known to be unreachable is answered at once.
         if (!gate.IsOpen && !http.Request.Path.StartsWithSegments("/healthz") && !http.Request.Path.StartsWithSegments("/readyz")
             && !await gate.WaitAsync(gate.DatabaseUnreachable ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromSeconds(10), http.RequestAborted))
@@ -111,5 +114,5 @@ public static class HttpPipeline
             return;
         }
         await next(http);
-    }
+    };
 }

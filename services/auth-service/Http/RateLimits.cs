@@ -3,6 +3,7 @@ using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
 
 namespace AuthService.Http;
 
@@ -65,8 +66,8 @@ public static class RateLimits
     /// </summary>
     public static WebApplication UseTrustedForwardedHeaders(this WebApplication app)
     {
-        var options = app.Configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
-        if (options.TrustedProxies.Length > 0) app.UseForwardedHeaders();
+        var forwarded = app.Services.GetRequiredService<IOptions<ForwardedHeadersOptions>>().Value;
+        if (forwarded.KnownProxies.Count > 0 || forwarded.KnownIPNetworks.Count > 0) app.UseForwardedHeaders();
         return app;
     }
 }

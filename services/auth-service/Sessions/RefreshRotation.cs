@@ -1,3 +1,4 @@
+using AuthService.Data;
 using AuthService.Accounts;
 using AuthService.Options;
 using AuthService.Tokens;
@@ -65,7 +66,7 @@ public sealed class RefreshRotation(NpgsqlDataSource dataSource, ServerSecrets s
 
         var user = new UserRow(row.user_id.Value, row.email!, row.email_verified ?? false, row.display_name, row.user_created_at!.Value).ToResponse();
         return new RefreshResult(outcome, outcome == RefreshOutcome.Reused ? null : successor, row.session_id!.Value,
-            SessionStore.Utc(row.session_expires_at!.Value), user, row.user_agent, row.ip);
+            DbTime.Utc(row.session_expires_at!.Value), user, row.user_agent, row.ip);
     }
 
 #pragma warning disable IDE1006 // snake_case: Dapper maps by column name

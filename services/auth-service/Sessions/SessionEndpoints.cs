@@ -36,9 +36,10 @@ public static class SessionEndpoints
 
         var origin = RequestOrigin.From(http);
         var email = EmailAddress.Normalize(request.Email);
-        if (email is not null && await lockout.LockedForAsync(email, ct) is { } lockedFor)
+        var (lockedFor, hasFailures) = email is null ? (null, false) : await lockout.StateAsync(email, ct);
+        if (lockedFor is not null)
         {
-            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(lockedFor.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(lockedFor.Value.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             return Problems.Create(429, ErrorCodes.AccountLocked, "Too many failed signins for this email, try again later");
         }
         var credentials = email is null ? null : await accounts.FindCredentialsAsync(email, ct);
@@ -55,7 +56,7 @@ public static class SessionEndpoints
         if (!credentials.User.EmailVerified)
             return Problems.Create(403, ErrorCodes.EmailNotVerified, "Verify your email address before signing in");
 
-        await lockout.ResetAsync(email!, ct);
+        if (hasFailures) await lockout.ResetAsync(email!, ct); // a clean record costs no extra write
         if (hasher.NeedsRehash(credentials.PasswordHash))
             await accounts.UpdatePasswordHashAsync(credentials.User.Id, await hasher.HashAsync(request.Password!, ct), ct);
 

@@ -116,7 +116,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, EmailTemplates tem
             await using var conn = await dataSource.OpenConnectionAsync(token);
             return await conn.QueryAsync<SessionRow>(new CommandDefinition(sql, new { userId, now }, cancellationToken: token));
         }, ct);
-        return rows.Select(r => new SessionResponse(r.id, Utc(r.created_at), Utc(r.last_used_at), Utc(r.expires_at), r.user_agent, r.ip, r.id == currentSessionId)).ToList();
+        return rows.Select(r => new SessionResponse(r.id, DbTime.Utc(r.created_at), DbTime.Utc(r.last_used_at), DbTime.Utc(r.expires_at), r.user_agent, r.ip, r.id == currentSessionId)).ToList();
     }
 
     /// <summary>Revokes one of the user's own live sessions; false when it is not theirs or already gone.</summary>
@@ -146,8 +146,6 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, EmailTemplates tem
             new { sessionId = reuse.SessionId, sessionDevice = reuse.UserAgent, sessionIp = reuse.Ip }, ct);
         await tx.CommitAsync(ct);
     }
-
-    internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 

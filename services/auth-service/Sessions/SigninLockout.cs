@@ -1,4 +1,5 @@
 using AuthService.Audit;
+using AuthService.Data;
 using AuthService.Options;
 using Dapper;
 using Microsoft.Extensions.Options;
@@ -15,14 +16,16 @@ public sealed class SigninLockout(NpgsqlDataSource dataSource, IOptions<AuthOpti
 {
     private readonly LockoutOptions lockout = options.Value.Lockout;
 
-    /// <summary>How long <paramref name="email"/> stays locked, or null when it is not.</summary>
-    public async Task<TimeSpan?> LockedForAsync(string email, CancellationToken ct)
+    /// <summary>How long <paramref name="email"/> stays locked (null when it is not), and whether failures are on record.</summary>
+    public async Task<(TimeSpan? LockedFor, bool HasFailures)> StateAsync(string email, CancellationToken ct)
     {
-        const string sql = "SELECT locked_until FROM signin_failures WHERE email = @email AND locked_until > @now";
+        const string sql = "SELECT locked_until FROM signin_failures WHERE email = @email";
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var until = await conn.QuerySingleOrDefaultAsync<DateTime?>(new CommandDefinition(sql, new { email, now }, cancellationToken: ct));
-        return until is { } u ? SessionStore.Utc(u) - now : null;
+        var rows = (await conn.QueryAsync<DateTime?>(new CommandDefinition(sql, new { email }, cancellationToken: ct))).ToList();
+        if (rows.Count == 0) return (null, false);
+        var until = rows[0] is { } u ? DbTime.Utc(u) : (DateTimeOffset?)null;
+        return (until > now ? until - now : null, true);
     }
 
     /// <summary>Counts one failure (atomically, so parallel failures are all counted) and records it in the audit trail.</summary>

@@ -52,7 +52,6 @@ public static class BearerAuthentication
                 {
                     OnTokenValidated = CheckSessionAsync,
                     OnChallenge = WriteChallengeAsync,
-                    OnForbidden = ctx => Problems.WriteAsync(ctx.HttpContext, 403, ErrorCodes.Unauthorized, "Forbidden"),
                 };
             });
         services.AddAuthorization();

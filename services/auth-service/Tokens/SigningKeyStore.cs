@@ -34,24 +34,23 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets s
     }
 
     /// <summary>
-    /// Creates a key that signs from <paramref name="notBefore"/> unless one already signs at that time.
+    /// Creates a key that signs from <paramref name="now"/> unless one already does or will.
     /// The advisory lock makes replicas that start together create exactly one.
     /// </summary>
-    public async Task<bool> EnsureSigningKeyAsync(DateTimeOffset notBefore, DateTimeOffset now, CancellationToken ct)
+    public async Task<bool> EnsureSigningKeyAsync(DateTimeOffset now, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@AdvisoryLockKey)", new { AdvisoryLockKey }, tx, cancellationToken: ct));
+        await using var tx = await LockKeysAsync(conn, ct);
         // Any key not yet retired counts, even one whose not_before lies a moment ahead: a replica whose
         // clock runs slightly behind must use the key another replica just created, not add a second.
         var exists = await conn.ExecuteScalarAsync<bool>(new CommandDefinition("""
             SELECT EXISTS (SELECT 1 FROM signing_keys
-                           WHERE (retire_at IS NULL OR retire_at > @notBefore)
-                             AND (expires_at IS NULL OR expires_at > @notBefore))
-            """, new { notBefore }, tx, cancellationToken: ct));
+                           WHERE (retire_at IS NULL OR retire_at > @now)
+                             AND (expires_at IS NULL OR expires_at > @now))
+            """, new { now }, tx, cancellationToken: ct));
         if (exists) return false;
 
-        await InsertNewKeyAsync(conn, tx, notBefore, now, ct);
+        await InsertAsync(conn, tx, Generate(now, now), ct);
         await tx.CommitAsync(ct);
         return true;
     }
@@ -65,14 +64,13 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets s
     public async Task<string?> RotateIfDueAsync(DateTimeOffset now, TimeSpan interval, TimeSpan lead, TimeSpan tokenLifetime, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@AdvisoryLockKey)", new { AdvisoryLockKey }, tx, cancellationToken: ct));
+        await using var tx = await LockKeysAsync(conn, ct);
         var newest = await conn.QuerySingleOrDefaultAsync<(string Kid, DateTime NotBefore)>(new CommandDefinition("""
             SELECT kid, not_before FROM signing_keys WHERE expires_at IS NULL OR expires_at > @now
             ORDER BY not_before DESC LIMIT 1
             """, new { now }, tx, cancellationToken: ct));
         if (newest.Kid is null) return null;
-        var dueAt = new DateTimeOffset(DateTime.SpecifyKind(newest.NotBefore, DateTimeKind.Utc)) + interval;
+        var dueAt = DbTime.Utc(newest.NotBefore) + interval;
         if (dueAt - lead > now) return null; // not due yet, or a successor is already scheduled
 
         var notBefore = dueAt > now + lead ? dueAt : now + lead;
@@ -88,8 +86,7 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets s
     public async Task<string> RotateNowAsync(DateTimeOffset now, TimeSpan tokenLifetime, bool revokeCurrent, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@AdvisoryLockKey)", new { AdvisoryLockKey }, tx, cancellationToken: ct));
+        await using var tx = await LockKeysAsync(conn, ct);
         var expiresAt = revokeCurrent ? now : now + tokenLifetime + RetirementMargin;
         var kid = await ReplaceAsync(conn, tx, null, now, expiresAt, now, ct);
         await tx.CommitAsync(ct);
@@ -122,9 +119,12 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets s
         await conn.ExecuteAsync(new CommandDefinition(sql, key, tx, cancellationToken: ct));
     }
 
-    internal async Task InsertNewKeyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, DateTimeOffset notBefore, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Every change to the key set happens in a transaction holding this lock, so replicas take turns.</summary>
+    private static async Task<NpgsqlTransaction> LockKeysAsync(NpgsqlConnection conn, CancellationToken ct)
     {
-        await InsertAsync(conn, tx, Generate(notBefore, now), ct);
+        var tx = await conn.BeginTransactionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@AdvisoryLockKey)", new { AdvisoryLockKey }, tx, cancellationToken: ct));
+        return tx;
     }
 
     /// <summary>A new P-256 key pair, its private half already sealed under the KEK (bound to its kid).</summary>
