@@ -19,16 +19,7 @@ public sealed class ResendVerificationTests(AuthServiceFixture fixture) : IClass
         await client.SignupAsync(unverified);
         var verified = await client.CreateVerifiedUserAsync();
 
-        var responses = new[] { await ResendAsync(unknown), await ResendAsync(unverified), await ResendAsync(verified) };
-
-        var reference = await responses[0].Content.ReadAsStringAsync();
-        foreach (var response in responses)
-        {
-            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-            var body = await TestJson.ReadAsync(response);
-            Assert.Equal(["message"], TestJson.PropertyNames(body));
-            Assert.True(TestJson.DeepEquals(reference, body.GetRawText()), $"Bodies differ: {reference} vs {body}");
-        }
+        await TestJson.AssertIdenticalAcceptedAsync(await ResendAsync(unknown), await ResendAsync(unverified), await ResendAsync(verified));
     }
 
     [Fact]

@@ -19,6 +19,25 @@ internal static partial class TestJson
 
     public static bool DeepEquals(string a, string b) => JsonNode.DeepEquals(JsonNode.Parse(a), JsonNode.Parse(b));
 
+    /// <summary>
+    /// Answers that must not reveal whether an account exists: all 202 with the same {message} body,
+    /// content type and Location as the first.
+    /// </summary>
+    public static async Task AssertIdenticalAcceptedAsync(params HttpResponseMessage[] responses)
+    {
+        var first = responses[0];
+        var reference = await first.Content.ReadAsStringAsync();
+        foreach (var response in responses)
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+            Assert.Equal(first.Content.Headers.ContentType, response.Content.Headers.ContentType);
+            Assert.Equal(first.Headers.Location, response.Headers.Location);
+            var body = await ReadAsync(response);
+            Assert.Equal(["message"], PropertyNames(body));
+            Assert.True(DeepEquals(reference, body.GetRawText()), $"Bodies differ: {reference} vs {body}");
+        }
+    }
+
     /// <summary>Asserts the contract's user object: exactly {id, email, emailVerified, displayName, createdAt}.</summary>
     public static void AssertUser(JsonElement user, string email, bool emailVerified, string? displayName)
     {
