@@ -65,33 +65,6 @@ public sealed class StartupConfigurationTests
         Assert.Contains("Auth:AccessTokenLifetime", message);
     }
 
-    /// <summary>Starts the service (creating a client starts the host) and returns every message of the failure.</summary>
-    private static async Task<string> StartupFailureAsync(Dictionary<string, string?> settings)
-    {
-        var factory = new AuthServiceFactory(UnreachableDatabase, settings);
-        try
-        {
-            var exception = Record.Exception(() => factory.CreateClient());
-            Assert.True(exception is not null, "The service started despite the bad settings.");
-            // What an operator sees: the exception, and what the host logged as it failed. (The test
-            // host sometimes surfaces only an ObjectDisposedException of its own, racing the failed
-            // start; the host's log still carries the real failure.)
-            return string.Join(" | ", Flatten(exception).Select(e => $"{e.GetType().Name}: {e.Message}").Concat(factory.Logs.Lines));
-        }
-        finally
-        {
-            try { await factory.DisposeAsync(); } catch { /* a host that never started may not dispose cleanly */ }
-        }
-    }
-
-    private static IEnumerable<Exception> Flatten(Exception? e)
-    {
-        for (; e is not null; e = e.InnerException)
-        {
-            yield return e;
-            if (e is AggregateException aggregate)
-                foreach (var inner in aggregate.InnerExceptions.SelectMany(Flatten))
-                    yield return inner;
-        }
-    }
+    private static Task<string> StartupFailureAsync(Dictionary<string, string?> settings) =>
+        AuthServiceFactory.StartupFailureAsync(UnreachableDatabase, settings);
 }

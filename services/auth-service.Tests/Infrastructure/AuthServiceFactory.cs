@@ -66,6 +66,38 @@ public sealed class AuthServiceFactory(string connectionString, IReadOnlyDiction
         }
     }
 
+    /// <summary>
+    /// Starts the service with settings that must stop it, and returns what an operator would see:
+    /// every message of the exception and what the host logged as it failed. (The test host can
+    /// surface only an ObjectDisposedException of its own, racing the failed start; the host's log
+    /// still carries the real failure.) Fails when the service starts.
+    /// </summary>
+    public static async Task<string> StartupFailureAsync(string connectionString, IReadOnlyDictionary<string, string?> settings)
+    {
+        var factory = new AuthServiceFactory(connectionString, settings);
+        try
+        {
+            var exception = Record.Exception(() => factory.CreateClient());
+            Assert.True(exception is not null, "The service started despite the bad settings.");
+            return string.Join(" | ", Flatten(exception).Select(e => $"{e.GetType().Name}: {e.Message}").Concat(factory.Logs.Lines));
+        }
+        finally
+        {
+            try { await factory.DisposeAsync(); } catch { /* a host that never started may not dispose cleanly */ }
+        }
+
+        static IEnumerable<Exception> Flatten(Exception? e)
+        {
+            for (; e is not null; e = e.InnerException)
+            {
+                yield return e;
+                if (e is AggregateException aggregate)
+                    foreach (var inner in aggregate.InnerExceptions.SelectMany(Flatten))
+                        yield return inner;
+            }
+        }
+    }
+
     public static async Task<AuthServiceFactory> CreateAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
         var server = await PostgresServer.GetAsync();
