@@ -13,7 +13,7 @@ public sealed record ReceivedEmail(string To, string Subject, string Raw);
 /// scripts/install-deps.sh) writing every accepted message to a maildir that the test reads.
 /// Can be stopped and started again on the same port to simulate an outage.
 /// </summary>
-public sealed class SmtpServer : IAsyncDisposable
+public sealed partial class SmtpServer : IAsyncDisposable
 {
     private readonly string maildir = Path.Combine(Path.GetTempPath(), $"auth-tests-smtp-{Guid.NewGuid():N}");
     private Process? process;
@@ -68,17 +68,33 @@ public sealed class SmtpServer : IAsyncDisposable
         process = null;
     }
 
-    /// <summary>Every message received so far (maildir new/ and cur/).</summary>
+    /// <summary>Every message received so far (maildir new/ and cur/), in arrival order.</summary>
     public IReadOnlyList<ReceivedEmail> Received()
     {
         var files = new[] { "new", "cur" }.Select(d => Path.Combine(maildir, d)).Where(Directory.Exists)
-            .SelectMany(Directory.GetFiles).Order().ToList();
+            .SelectMany(Directory.GetFiles).OrderBy(ArrivalKey).ToList();
         return files.Select(f =>
         {
             var raw = File.ReadAllText(f);
             return new ReceivedEmail(Header(raw, "To"), DecodeSubject(Header(raw, "Subject")), raw);
         }).ToList();
     }
+
+    /// <summary>
+    /// Python's Maildir names a message "{seconds}.M{microseconds}P{pid}Q{counter}.{host}"; the
+    /// microseconds are not zero-padded, so the names only sort in arrival order when read as numbers.
+    /// </summary>
+    private static (long Seconds, long Micros, long Counter, string Name) ArrivalKey(string path)
+    {
+        var name = Path.GetFileName(path);
+        var match = MaildirName().Match(name);
+        return match.Success
+            ? (long.Parse(match.Groups[1].Value), long.Parse(match.Groups[2].Value), long.Parse(match.Groups[3].Value), name)
+            : (long.MaxValue, 0, 0, name);
+    }
+
+    [GeneratedRegex(@"^(\d+)\.M(\d+)P\d+Q(\d+)\.")]
+    private static partial Regex MaildirName();
 
     /// <summary>Waits until <paramref name="predicate"/> holds for the received mail, or fails after <paramref name="timeout"/>.</summary>
     public async Task<IReadOnlyList<ReceivedEmail>> WaitForAsync(Func<IReadOnlyList<ReceivedEmail>, bool> predicate, TimeSpan? timeout = null)
