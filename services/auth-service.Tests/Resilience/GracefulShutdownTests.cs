@@ -14,6 +14,12 @@ namespace AuthService.Tests.Resilience;
 /// maintenance, cleanup) must stop without errors. Real Kestrel on a loopback socket, since the
 /// in-memory test server has no connections to abort.
 /// </summary>
+[CollectionDefinition(nameof(GracefulShutdownTests), DisableParallelization = true)]
+public sealed class GracefulShutdownCollection;
+
+// Timing matters here (the signin must still be hashing when the stop begins), so it runs on its
+// own rather than among parallel test classes competing for the two cores.
+[Collection(nameof(GracefulShutdownTests))]
 public sealed class GracefulShutdownTests(ITestOutputHelper output)
 {
     [Fact]
