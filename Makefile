@@ -1,9 +1,10 @@
 SERVICE := services/auth-service
 TESTS   := services/auth-service.Tests
+PUBLISH_DIR := artifacts/publish
 PG_PORT ?= 54329
 export AUTH_DEV_PG_PORT := $(PG_PORT)
 
-.PHONY: run test bench build restore db-start db-stop deps validate-deploy clean
+.PHONY: run test publish bench build restore db-start db-stop deps validate-deploy clean
 
 ## run: local PostgreSQL under .data/ + the service on http://localhost:8080 (Development)
 run: deps restore db-start
@@ -11,9 +12,14 @@ run: deps restore db-start
 	ConnectionStrings__Postgres="Host=127.0.0.1;Port=$(PG_PORT);Username=postgres;Database=auth_service" \
 	dotnet run --project $(SERVICE) --no-launch-profile --urls http://localhost:8080
 
-## test: the whole suite; the tests start their own throwaway PostgreSQL
-test: deps restore validate-deploy
-	dotnet test $(TESTS) --no-restore --logger "console;verbosity=normal"
+## test: the whole suite; the tests start their own throwaway PostgreSQL. The PublishedBuild tests
+## run the Release publish output below as a child process (same runtimeconfig.json as the image).
+test: deps restore validate-deploy publish
+	AUTH_TEST_PUBLISH_DIR=$(CURDIR)/$(PUBLISH_DIR) dotnet test $(TESTS) --no-restore --logger "console;verbosity=normal"
+
+## publish: the service as the Dockerfile publishes it (Release), into artifacts/publish
+publish: restore
+	dotnet publish $(SERVICE) -c Release -o $(PUBLISH_DIR) --no-restore
 
 ## validate-deploy: docker-compose.yml against the Compose spec, k8s overlays against the Kubernetes schemas
 validate-deploy:
@@ -36,7 +42,7 @@ deps:
 	./scripts/install-deps.sh
 
 clean:
-	dotnet clean >/dev/null; rm -rf .data
+	dotnet clean >/dev/null; rm -rf .data artifacts
 
 ## bench: wrk against a Release build (refresh, /auth/me, JWKS); needs the local cluster
 bench: deps restore

@@ -8,6 +8,9 @@ using AuthService.Sessions;
 using AuthService.Tokens;
 using Microsoft.Extensions.Options;
 
+// Before anything else: a process that cannot NFKC-normalize passwords must not serve them.
+UnicodeNormalization.EnsureWorks();
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddAuthServiceOptions();

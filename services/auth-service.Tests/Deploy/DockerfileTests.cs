@@ -4,8 +4,9 @@ namespace AuthService.Tests.Deploy;
 
 /// <summary>
 /// No Docker engine runs here, so the image definition is checked statically: a multi-stage build
-/// whose runtime stage is the ASP.NET image with libsodium, a non-root user, one exposed port that
-/// the app listens on, a health check, and an entrypoint that runs the published assembly.
+/// whose runtime stage is the ASP.NET image with libsodium and ICU (never invariant globalization),
+/// a non-root user, one exposed port that the app listens on, a health check, and an entrypoint
+/// that runs the published assembly.
 /// </summary>
 public sealed partial class DockerfileTests
 {
@@ -29,6 +30,28 @@ public sealed partial class DockerfileTests
     public void RuntimeStage_InstallsLibsodium_ForArgon2id()
     {
         Assert.Contains(RuntimeStage, l => l.StartsWith("RUN ", StringComparison.Ordinal) && l.Contains("apt-get install") && l.Contains("libsodium23"));
+    }
+
+    [Fact]
+    public void RuntimeStage_HasIcu_AndNeverRunsInvariantGlobalization()
+    {
+        // The service normalizes passwords with ICU (Directory.Build.props: InvariantGlobalization=false).
+        // aspnet:10.0 / 10.0-noble are Ubuntu with libicu; chiseled (non-extra) and Alpine images have no
+        // ICU and switch invariant mode on, which would turn NFKC into a no-op.
+        var from = RuntimeStage[0];
+        var tag = from["FROM mcr.microsoft.com/dotnet/aspnet:".Length..].Split(' ')[0];
+        Assert.Contains(tag, new[] { "10.0", "10.0-noble" });
+        Assert.DoesNotContain(Lines, l => l.Contains("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(Lines, l => l.Contains("InvariantGlobalization", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void BuildStage_CopiesDirectoryBuildProps_BeforePublishing()
+    {
+        // The runtime configuration lives there; without it the image's runtimeconfig.json would differ from the tested one.
+        var copy = Array.FindIndex(Lines, l => l.StartsWith("COPY Directory.Build.props ", StringComparison.Ordinal));
+        var publish = Array.FindIndex(Lines, l => l.StartsWith("RUN dotnet publish ", StringComparison.Ordinal));
+        Assert.InRange(copy, 0, publish - 1);
     }
 
     [Fact]

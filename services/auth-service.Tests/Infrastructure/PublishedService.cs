@@ -1,0 +1,238 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+
+namespace AuthService.Tests.Infrastructure;
+
+/// <summary>
+/// The service as it ships: the output of <c>dotnet publish -c Release</c>, run as its own process
+/// (<c>dotnet AuthService.dll</c>, the Dockerfile's entrypoint) with its own runtimeconfig.json, so
+/// the runtime settings are the published ones and not the test host's. Configuration comes from the
+/// environment, as in the container. Tests using it carry <c>[Trait("Category", "PublishedBuild")]</c>.
+/// </summary>
+/// <remarks>
+/// Publish once per test run: <c>make test</c> publishes into <c>artifacts/publish</c> before the
+/// tests and passes it as <c>AUTH_TEST_PUBLISH_DIR</c>, which is used as it is. Without it (a
+/// filtered <c>dotnet test</c>), the first test to need it publishes into <c>artifacts/publish</c>
+/// itself: incremental, about 2 s when nothing changed, and never a stale build from an earlier run.
+/// </remarks>
+public sealed class PublishedService : IAsyncDisposable
+{
+    public const string Category = "PublishedBuild";
+
+    private static readonly Lazy<Task<string>> Published = new(PublishAsync);
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly Process process;
+    private readonly ConcurrentQueue<string> output = new();
+
+    private PublishedService(Process process, Uri baseAddress)
+    {
+        this.process = process;
+        BaseAddress = baseAddress;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        // A test run that dies must not leave the service running.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Kill();
+    }
+
+    public Uri BaseAddress { get; }
+    public int ProcessId => process.Id;
+
+    /// <summary>What the service wrote to stdout and stderr so far.</summary>
+    public string Output => string.Join('\n', output);
+
+    /// <summary>The publish output directory (publishes first when missing or stale).</summary>
+    public static Task<string> PublishDirectoryAsync() => Published.Value;
+
+    /// <summary>
+    /// Production settings from the environment, as a deployment sets them, plus the dev mailbox
+    /// (so a test can follow email links) and a rate limit that a test's burst does not reach.
+    /// </summary>
+    public static Dictionary<string, string> ProductionEnvironment(string connectionString, int port) => new()
+    {
+        ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+        ["ConnectionStrings__Postgres"] = connectionString,
+        ["Auth__Issuer"] = $"http://127.0.0.1:{port}",
+        ["Auth__KeyEncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        ["DevEndpoints__Enabled"] = "true",
+        ["RateLimits__PermitLimit"] = "100000",
+        ["Email__PollInterval"] = "00:00:00.200",
+    };
+
+    /// <summary>Starts the published service on a free loopback port and waits for /readyz.</summary>
+    public static async Task<PublishedService> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var port = FreePort();
+        var environment = ProductionEnvironment(connectionString, port);
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>()) environment[key] = value;
+
+        var service = new PublishedService(Start(await PublishDirectoryAsync(), environment), new Uri($"http://127.0.0.1:{port}"));
+        try
+        {
+            await service.WaitUntilReadyAsync();
+            return service;
+        }
+        catch
+        {
+            await service.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs the published service with <paramref name="environment"/> expecting it to stop by itself
+    /// (a startup failure); returns its exit code and output. Fails when it is still running after
+    /// <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(Dictionary<string, string> environment, TimeSpan timeout)
+    {
+        var service = new PublishedService(Start(await PublishDirectoryAsync(), environment), new Uri(environment["ASPNETCORE_URLS"]));
+        await using (service)
+        {
+            using var cts = new CancellationTokenSource(timeout);
+            try
+            {
+                await service.process.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"The service was still running after {timeout}: {service.Output}");
+            }
+            return (service.process.ExitCode, service.Output);
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        try { await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)); } catch (TimeoutException) { /* reported by the OS */ }
+        process.Dispose();
+    }
+
+    private void Kill()
+    {
+        try
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + ReadyTimeout;
+        while (true)
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException($"The published service exited with {process.ExitCode} before it was ready: {Output}");
+            try
+            {
+                if ((await http.GetAsync("/readyz")).IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Slow answer while starting; try again.
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The published service was not ready after {ReadyTimeout}: {Output}");
+            await Task.Delay(100);
+        }
+    }
+
+    private static Process Start(string publishDir, IReadOnlyDictionary<string, string> environment)
+    {
+        var psi = new ProcessStartInfo(DotnetHost(), [Path.Combine(publishDir, "AuthService.dll")])
+        {
+            WorkingDirectory = publishDir, // the content root, as WORKDIR /app in the image
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        ScrubInherited(psi);
+        foreach (var (key, value) in environment) psi.Environment[key] = value;
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("dotnet did not start.");
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>
+    /// Drops what the test run's own environment would otherwise pass on: runtime knobs
+    /// (<c>DOTNET_*</c>, <c>COMPlus_*</c>), ASP.NET settings, configuration overrides (<c>A__B</c>),
+    /// and the test runner's and MSBuild's variables. The child sees only what the test sets.
+    /// </summary>
+    private static void ScrubInherited(ProcessStartInfo psi)
+    {
+        string[] prefixes = ["DOTNET_", "COMPlus_", "CORECLR_", "ASPNETCORE_", "MSBuild", "MSBUILD", "VSTEST", "TESTINGPLATFORM"];
+        foreach (var key in psi.Environment.Keys.ToList())
+            if (key.Contains("__", StringComparison.Ordinal) || prefixes.Any(p => key.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
+                psi.Environment.Remove(key);
+        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        psi.Environment["DOTNET_NOLOGO"] = "1";
+    }
+
+    /// <summary>The dotnet host running these tests (testhost runs under it), else the one on PATH.</summary>
+    private static string DotnetHost() =>
+        Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
+
+    private static async Task<string> PublishAsync()
+    {
+        var given = Environment.GetEnvironmentVariable("AUTH_TEST_PUBLISH_DIR");
+        if (!string.IsNullOrWhiteSpace(given))
+        {
+            var dir = Path.GetFullPath(given);
+            if (!File.Exists(Path.Combine(dir, "AuthService.dll")))
+                throw new InvalidOperationException($"AUTH_TEST_PUBLISH_DIR={given} holds no AuthService.dll.");
+            return dir;
+        }
+
+        var root = RepositoryRoot();
+        var output = Path.Combine(root, "artifacts", "publish");
+
+        var psi = new ProcessStartInfo(DotnetHost())
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        // The same command as `make test` (and close to the Dockerfile's): Release, one output folder.
+        // No build servers: nothing started by a test outlives it.
+        foreach (var a in new[] { "publish", "services/auth-service", "-c", "Release", "-o", output, "--nologo", "--disable-build-servers" })
+            psi.ArgumentList.Add(a);
+        ScrubInherited(psi);
+        using var publish = Process.Start(psi)!;
+        var stdout = publish.StandardOutput.ReadToEndAsync();
+        var stderr = publish.StandardError.ReadToEndAsync();
+        await publish.WaitForExitAsync();
+        if (publish.ExitCode != 0)
+            throw new InvalidOperationException($"dotnet publish exited {publish.ExitCode}: {await stdout}{await stderr}");
+        return output;
+    }
+
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Makefile")) && Directory.Exists(Path.Combine(dir.FullName, "services")))
+                return dir.FullName;
+        throw new InvalidOperationException("Repository root not found.");
+    }
+}
