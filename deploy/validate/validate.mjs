@@ -2,11 +2,14 @@
 //  - docker-compose.yml against the Compose specification's JSON schema, plus the things the
 //    project relies on (postgres health check and volume, the service built from its Dockerfile);
 //  - every kustomize overlay rendered by `kubectl kustomize`, each object against the Kubernetes
-//    schemas shipped by kubernetes-models, plus the service's hardening rules.
+//    schemas shipped by kubernetes-models, plus the service's hardening rules: no Secret with data
+//    (it lives out of band), port 8080 reachable only from selected ingress-controller pods, and
+//    X-Forwarded-For trusted only from a narrow, private range.
 // Exits non-zero with one line per problem.
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
+import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Ajv2019 from "ajv/dist/2019.js";
@@ -46,6 +49,42 @@ check(services["auth-service"]?.depends_on?.postgres?.condition === "service_hea
 check(services.mailpit, "compose: an SMTP catcher (mailpit) is expected");
 
 // --- Kubernetes ------------------------------------------------------------------------------
+// Trusted proxies (RateLimits__TrustedProxies__N): the ingress controller's pod CIDR, nothing wider.
+// 10.0.0.0/8 once let any pod in the cluster claim any client address past the rate limits.
+const MIN_PREFIX = { 4: 16, 6: 48 };
+const privateRanges = new net.BlockList();
+for (const [address, prefix] of [["10.0.0.0", 8], ["172.16.0.0", 12], ["192.168.0.0", 16], ["100.64.0.0", 10]]) privateRanges.addSubnet(address, prefix, "ipv4");
+privateRanges.addSubnet("fc00::", 7, "ipv6");
+
+/** Problems with one trusted-proxy entry (an IP or a CIDR range, as the service parses it). */
+function trustedProxyProblems(entry) {
+  const [address, prefixText, ...rest] = String(entry).trim().split("/");
+  const family = net.isIP(address);
+  if (!family || rest.length > 0 || (prefixText !== undefined && !/^\d+$/.test(prefixText))) return ["is not an IP address or CIDR range"];
+  const bits = family === 4 ? 32 : 128;
+  const prefix = prefixText === undefined ? bits : Number(prefixText);
+  const problems = [];
+  if (prefix > bits) problems.push(`has a prefix longer than ${bits}`);
+  if (prefix < MIN_PREFIX[family]) problems.push(`is wider than /${MIN_PREFIX[family]}: trust the ingress controller's pod CIDR, not a whole network`);
+  if (!privateRanges.check(address, family === 4 ? "ipv4" : "ipv6")) problems.push("is not a private (pod network) address");
+  // System.Net.IPNetwork silently masks host bits: 10.244.1.0/16 would trust all of 10.244.0.0/16.
+  const value = toBigInt(address, family);
+  if (prefix <= bits && (value & ((1n << BigInt(bits - prefix)) - 1n)) !== 0n) problems.push("has host bits set (the service would trust the whole masked network); write the network address");
+  return problems;
+}
+
+function toBigInt(address, family) {
+  if (family === 4) return address.split(".").reduce((n, octet) => (n << 8n) | BigInt(octet), 0n);
+  const [head, tail = ""] = address.includes("::") ? address.split("::") : [address, undefined];
+  const h = head ? head.split(":") : [], t = tail ? tail.split(":") : [];
+  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
+  return groups.reduce((n, g) => (n << 16n) | BigInt(parseInt(g || "0", 16)), 0n);
+}
+
+/** A selector that selects something: an empty one ({}), or none, selects everything. */
+const selects = (selector) => Object.keys(selector?.matchLabels ?? {}).length > 0 || (selector?.matchExpressions ?? []).length > 0;
+const selectorText = (selector) => JSON.stringify(selector ?? {});
+
 const modelModules = {
   "v1": "kubernetes-models/v1",
   "apps/v1": "kubernetes-models/apps/v1",
@@ -59,8 +98,13 @@ for (const overlay of readdirSync(overlaysDir)) {
   const rendered = execFileSync("kubectl", ["kustomize", path.join(overlaysDir, overlay)], { encoding: "utf8" });
   const objects = YAML.parseAllDocuments(rendered).map((d) => d.toJSON()).filter(Boolean);
   const kinds = new Set(objects.map((o) => o.kind));
-  for (const kind of ["Deployment", "Service", "ConfigMap", "Secret", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"]) {
+  for (const kind of ["Deployment", "Service", "ConfigMap", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"]) {
     check(kinds.has(kind), `${overlay}: missing ${kind}`);
+  }
+  // The Secret is created out of band; one in the rendered output would overwrite it on every apply.
+  for (const secret of objects.filter((o) => o.kind === "Secret")) {
+    check(Object.keys(secret.data ?? {}).length === 0 && Object.keys(secret.stringData ?? {}).length === 0,
+      `${overlay}: Secret ${secret.metadata?.name} carries data; \`kubectl apply -k\` would overwrite the real one (create it out of band, see deploy/k8s/README.md)`);
   }
 
   for (const object of objects) {
@@ -90,14 +134,44 @@ for (const overlay of readdirSync(overlaysDir)) {
     check(container.securityContext?.allowPrivilegeEscalation === false, `${overlay}: privilege escalation must be off`);
     check((container.securityContext?.capabilities?.drop ?? []).includes("ALL"), `${overlay}: all capabilities must be dropped`);
   }
-  const secret = objects.find((o) => o.kind === "Secret");
-  for (const [key, value] of Object.entries(secret?.stringData ?? {})) {
-    check(String(value).includes("REPLACE_ME"), `${overlay}: Secret ${key} must be a placeholder, never a real secret`);
-  }
   const policy = objects.find((o) => o.kind === "NetworkPolicy");
   const egressPorts = (policy?.spec?.egress ?? []).flatMap((r) => (r.ports ?? []).map((p) => p.port));
   check([5432, 53].every((p) => egressPorts.includes(p)), `${overlay}: egress must allow PostgreSQL (5432) and DNS (53)`);
-  check((policy?.spec?.ingress ?? []).every((r) => (r.ports ?? []).every((p) => p.port === 8080)), `${overlay}: ingress only to port 8080`);
+  const ingressRules = policy?.spec?.ingress ?? [];
+  check((policy?.spec?.policyTypes ?? ["Ingress"]).includes("Ingress"), `${overlay}: NetworkPolicy must restrict Ingress`);
+  check(ingressRules.length > 0, `${overlay}: NetworkPolicy must admit the ingress controller to port 8080`);
+  ingressRules.forEach((rule, i) => {
+    // Who may reach the port is who may set X-Forwarded-For: never "anyone".
+    check((rule.ports ?? []).length > 0 && rule.ports.every((p) => p.port === 8080 || p.port === "http"), `${overlay}: ingress rule ${i} must name port 8080 and only it`);
+    check((rule.from ?? []).length > 0, `${overlay}: ingress rule ${i} has no \`from\`: every pod and address could reach port 8080 and spoof X-Forwarded-For`);
+    for (const peer of rule.from ?? []) {
+      if (peer.ipBlock) { problems.push(`${overlay}: ingress rule ${i} admits an ipBlock (${peer.ipBlock.cidr}); admit the ingress controller by namespace + pod selector`); continue; }
+      check(selects(peer.podSelector), `${overlay}: ingress rule ${i} peer ${selectorText(peer)} needs a podSelector that selects the ingress controller's pods`);
+      check(selects(peer.namespaceSelector), `${overlay}: ingress rule ${i} peer ${selectorText(peer)} needs a namespaceSelector that selects the ingress controller's namespace`);
+    }
+  });
+  // kustomize's labels (includeSelectors) rewrite every matchLabels of a NetworkPolicy, peers included:
+  // a peer that selects the service's own labels selects nothing it was meant to (DNS, the ingress controller).
+  const ownLabels = Object.entries(policy?.spec?.podSelector?.matchLabels ?? {});
+  const peers = [...ingressRules.flatMap((r) => r.from ?? []), ...(policy?.spec?.egress ?? []).flatMap((r) => r.to ?? [])];
+  for (const peer of peers) {
+    const labels = peer.podSelector?.matchLabels ?? {};
+    check(!ownLabels.some(([k, v]) => labels[k] === v), `${overlay}: NetworkPolicy peer ${selectorText(peer.podSelector)} carries the service's own labels (kustomize rewrote it; use matchExpressions)`);
+  }
+
+  // Trusted proxies, wherever they are set (ConfigMap or the container's env).
+  const configMap = objects.find((o) => o.kind === "ConfigMap" && o.metadata?.name === "auth-service");
+  const isTrustedProxyKey = (k) => /^RateLimits__TrustedProxies(__\d+)?$/.test(k);
+  const trusted = [
+    ...Object.entries(configMap?.data ?? {}).filter(([k]) => isTrustedProxyKey(k)),
+    ...(deployment?.spec?.template?.spec?.containers?.[0]?.env ?? []).filter((e) => isTrustedProxyKey(e.name)).map((e) => [e.name, e.value]),
+  ];
+  for (const [key, value] of trusted) {
+    for (const problem of trustedProxyProblems(value)) problems.push(`${overlay}: ${key}=${value} ${problem}`);
+  }
+  if (configMap?.data?.ASPNETCORE_ENVIRONMENT === "Production") {
+    check(trusted.length > 0, `${overlay}: Production must set RateLimits__TrustedProxies__0 to the ingress controller's pod CIDR (per cluster; deploy/k8s/README.md)`);
+  }
 }
 
 if (problems.length > 0) {
