@@ -73,13 +73,13 @@ public static class SessionEndpoints
     }
 
     public static async Task<Results<Ok<AccessTokenResponse>, ProblemHttpResult>> Refresh(
-        HttpContext http, RefreshRotation rotation, SessionStore sessions, AccessTokenIssuer issuer, RefreshCookie cookie, CancellationToken ct)
+        HttpContext http, RefreshRotation rotation, AccessTokenIssuer issuer, RefreshCookie cookie, CancellationToken ct)
     {
         var presented = cookie.Read(http.Request);
         if (string.IsNullOrEmpty(presented))
             return Problems.Create(401, ErrorCodes.RefreshTokenMissing, "No refresh token cookie");
 
-        var result = await rotation.RotateAsync(presented, ct);
+        var result = await rotation.RotateAsync(presented, RequestOrigin.From(http), ct);
         switch (result.Outcome)
         {
             case RefreshOutcome.Rotated or RefreshOutcome.Grace:
@@ -88,8 +88,7 @@ public static class SessionEndpoints
             case RefreshOutcome.Conflict:
                 http.Response.Headers.RetryAfter = "1";
                 return Problems.Create(409, ErrorCodes.RefreshConflict, "A refresh of this session is in progress, retry shortly");
-            case RefreshOutcome.Reused:
-                await sessions.RecordRefreshReuseAsync(result, RequestOrigin.From(http), ct);
+            case RefreshOutcome.Reused: // revoked, audited and the owner mailed, all in the rotation's transaction
                 cookie.Clear(http.Response);
                 return Problems.Create(401, ErrorCodes.RefreshTokenReused, "Refresh token reuse detected; the session was revoked");
             default:

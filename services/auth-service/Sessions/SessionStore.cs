@@ -1,7 +1,6 @@
 using AuthService.Accounts;
 using AuthService.Audit;
 using AuthService.Data;
-using AuthService.Email;
 using AuthService.Options;
 using AuthService.Tokens;
 using Dapper;
@@ -16,7 +15,7 @@ public sealed record SessionResponse(Guid Id, DateTimeOffset CreatedAt, DateTime
     string? UserAgent, string? Ip, bool Current);
 
 /// <summary>Sessions (one refresh-token family per signin) and their revocation.</summary>
-public sealed class SessionStore(NpgsqlDataSource dataSource, EmailTemplates templates, IOptions<AuthOptions> options, TimeProvider clock)
+public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOptions> options, TimeProvider clock)
 {
     private readonly AuthOptions auth = options.Value;
 
@@ -133,18 +132,6 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, EmailTemplates tem
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         return await conn.ExecuteAsync(new CommandDefinition(sql,
             new { userId, sessionId, origin.Ip, origin.UserAgent, now = clock.GetUtcNow() }, cancellationToken: ct)) == 1;
-    }
-
-    /// <summary>After a reuse revoked a session: tell the owner which device it was, and keep an audit record.</summary>
-    public async Task RecordRefreshReuseAsync(RefreshResult reuse, RequestOrigin origin, CancellationToken ct)
-    {
-        var now = clock.GetUtcNow();
-        await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        await OutboxStore.EnqueueAsync(conn, tx, templates.SessionRevokedForReuse(reuse.User!.Email, reuse.UserAgent, reuse.Ip), now, ct);
-        await AuditLog.WriteAsync(conn, tx, AuditKinds.RefreshReused, reuse.User.Id, origin, now,
-            new { sessionId = reuse.SessionId, sessionDevice = reuse.UserAgent, sessionIp = reuse.Ip }, ct);
-        await tx.CommitAsync(ct);
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
