@@ -206,5 +206,211 @@ public sealed class LockoutTests(AuthServiceFixture fixture) : IClassFixture<Aut
             "SELECT count(*) FROM audit_events WHERE kind = 'signin_failed' AND details->>'email' = @email", new { email }));
         await AssertLockedAsync(await client.SigninRawAsync(email));
     }
-}
 
+    /// <summary>Every request started at once, each from its own task.</summary>
+    private static async Task<HttpResponseMessage[]> AllAtOnceAsync(IEnumerable<Func<Task<HttpResponseMessage>>> requests)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tasks = requests.Select(send => Task.Run(async () =>
+        {
+            await gate.Task;
+            return await send();
+        })).ToArray();
+        gate.SetResult();
+        return await Task.WhenAll(tasks);
+    }
+
+    private static async Task<int> AuditCountAsync(string connectionString, string kind, string email)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        return await conn.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM audit_events WHERE kind = @kind AND details->>'email' = @email", new { kind, email });
+    }
+
+    /// <summary>Exactly MaxFailures answers were checked (401), every other one refused unchecked (429 with Retry-After).</summary>
+    private async Task AssertExactlyMaxFailuresCheckedAsync(HttpResponseMessage[] responses, string email)
+    {
+        var summary = string.Join(", ", responses.GroupBy(r => (int)r.StatusCode).OrderBy(g => g.Key).Select(g => $"{g.Key}×{g.Count()}"));
+        Assert.True(responses.Count(r => r.StatusCode == HttpStatusCode.Unauthorized) == MaxFailures, $"{MaxFailures} checks expected: {summary}");
+        Assert.True(responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests) == responses.Length - MaxFailures, summary);
+        foreach (var response in responses)
+        {
+            if (response.StatusCode == HttpStatusCode.Unauthorized)
+                await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized, "invalid_credentials");
+            else
+                Assert.InRange((await AssertLockedAsync(response)).RetryAfter, (int)LockoutDuration.TotalSeconds - 5, (int)LockoutDuration.TotalSeconds);
+        }
+        var row = await FailureRowAsync(Factory.ConnectionString, email);
+        Assert.Equal(MaxFailures, row!.Value.Count);
+        Assert.NotNull(row.Value.LockedUntil);
+
+        // One audit row per checked guess, numbered 1..MaxFailures in the window.
+        await using var conn = new NpgsqlConnection(Factory.ConnectionString);
+        var numbers = (await conn.QueryAsync<int>(
+            "SELECT (details->>'failures')::int FROM audit_events WHERE kind = 'signin_failed' AND details->>'email' = @email ORDER BY 1",
+            new { email })).ToList();
+        Assert.Equal(Enumerable.Range(1, MaxFailures), numbers);
+    }
+
+    [Fact]
+    public async Task ThirtySixParallelWrongGuesses_OneInstance_ExactlyMaxFailuresAreChecked_TheRestLocked()
+    {
+        var client = new AuthClient(Factory);
+        var email = await client.CreateVerifiedUserAsync();
+
+        var responses = await AllAtOnceAsync(Enumerable.Range(0, 36)
+            .Select(_ => (Func<Task<HttpResponseMessage>>)(() => client.SigninRawAsync(email, WrongPassword))));
+
+        await AssertExactlyMaxFailuresCheckedAsync(responses, email);
+    }
+
+    [Fact]
+    public async Task ThirtySixParallelWrongGuesses_TwoInstancesOnOneDatabase_ExactlyMaxFailuresAreChecked()
+    {
+        await using var second = await new AuthServiceFactory(Factory.ConnectionString).StartAsync();
+        second.Clock.Set(Factory.Clock.GetUtcNow()); // replicas agree on the time
+        var first = new AuthClient(Factory);
+        var other = new AuthClient(second);
+        var email = await first.CreateVerifiedUserAsync();
+
+        var responses = await AllAtOnceAsync(Enumerable.Range(0, 36)
+            .Select(i => (Func<Task<HttpResponseMessage>>)(() => (i % 2 == 0 ? first : other).SigninRawAsync(email, WrongPassword))));
+
+        await AssertExactlyMaxFailuresCheckedAsync(responses, email);
+    }
+
+    [Fact]
+    public async Task OneFailureLeft_ParallelGuessesWithTheRightPasswordAmongThem_AtMostOneMoreIsChecked()
+    {
+        var client = new AuthClient(Factory);
+        var email = await client.CreateVerifiedUserAsync();
+        await FailAsync(client, email, MaxFailures - 1);
+
+        var responses = await AllAtOnceAsync(Enumerable.Range(0, 20)
+            .Select(i => (Func<Task<HttpResponseMessage>>)(() => client.SigninRawAsync(email, i == 7 ? AuthClient.DefaultPassword : WrongPassword))));
+
+        var summary = string.Join(", ", responses.GroupBy(r => (int)r.StatusCode).OrderBy(g => g.Key).Select(g => $"{g.Key}×{g.Count()}"));
+        Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests, summary));
+        var signedIn = responses.Count(r => r.StatusCode == HttpStatusCode.OK);
+        var wrongChecked = responses.Count(r => r.StatusCode == HttpStatusCode.Unauthorized);
+        var row = await FailureRowAsync(Factory.ConnectionString, email);
+        if (signedIn == 0)
+        {
+            // A wrong guess took the last attempt and locked the email: the right password was refused unchecked.
+            Assert.True(wrongChecked == 1, summary);
+            Assert.Equal(MaxFailures, row!.Value.Count);
+            Assert.NotNull(row.Value.LockedUntil);
+        }
+        else
+        {
+            // The right password took the last attempt; its session cleared the count, so any guess checked
+            // after it was counted in a fresh window: none of the old window's budget was exceeded.
+            Assert.Equal(1, signedIn);
+            Assert.Equal(wrongChecked, row?.Count ?? 0);
+        }
+        Assert.Equal(MaxFailures - 1 + wrongChecked, await AuditCountAsync(Factory.ConnectionString, "signin_failed", email));
+    }
+
+    [Fact]
+    public async Task RightPassword_OnAnUnverifiedAccount_403_StaysCounted_OnlyAnIssuedSessionClears()
+    {
+        var client = new AuthClient(Factory);
+        var email = AuthClient.NewEmail("unverified");
+        (await client.SignupAsync(email)).EnsureSuccessStatusCode();
+        await FailAsync(client, email, MaxFailures - 1);
+
+        await ProblemAssert.IsProblemAsync(await client.SigninRawAsync(email), HttpStatusCode.Forbidden, "email_not_verified");
+
+        // The right password was a checked attempt that issued no session: it counted, and it was the last one.
+        var row = await FailureRowAsync(Factory.ConnectionString, email);
+        Assert.Equal(MaxFailures, row!.Value.Count);
+        await AssertLockedAsync(await client.SigninRawAsync(email));
+
+        Factory.Clock.Advance(LockoutDuration + TimeSpan.FromSeconds(1));
+        (await client.PostJsonAsync("/auth/verify-email", new { token = await client.TokenFromEmailAsync(email) })).EnsureSuccessStatusCode();
+        await FailAsync(client, email, 2);
+        Assert.Equal(2, (await FailureRowAsync(Factory.ConnectionString, email))!.Value.Count);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.SigninRawAsync(email)).StatusCode);
+        Assert.Null(await FailureRowAsync(Factory.ConnectionString, email));
+    }
+
+    [Fact]
+    public async Task RightPassword_WhenTheSessionCannotBeCreated_DoesNotClearTheCount()
+    {
+        var client = new AuthClient(Factory);
+        var email = await client.CreateVerifiedUserAsync();
+        await FailAsync(client, email, 3);
+        await using var conn = new NpgsqlConnection(Factory.ConnectionString);
+        var userId = await conn.ExecuteScalarAsync<Guid>("SELECT id FROM users WHERE email = @email", new { email });
+        var name = $"refuse_session_{userId:N}";
+        // Something fails after the password was checked: the session insert, for this user only.
+        await conn.ExecuteAsync($"""
+            CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.user_id = '{userId}' THEN RAISE EXCEPTION 'test: no session for this user'; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER {name} BEFORE INSERT ON sessions FOR EACH ROW EXECUTE FUNCTION {name}();
+            """);
+        try
+        {
+            var response = await client.SigninRawAsync(email);
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+            Assert.Null(AuthClient.RefreshSetCookie(response));
+        }
+        finally
+        {
+            await conn.ExecuteAsync($"DROP TRIGGER {name} ON sessions; DROP FUNCTION {name}();");
+        }
+
+        Assert.Equal(4, (await FailureRowAsync(Factory.ConnectionString, email))!.Value.Count);
+    }
+
+    [Fact]
+    public async Task LockedEmail_RightPassword_IsRefusedUnchecked_AndUncounted()
+    {
+        var client = new AuthClient(Factory);
+        var email = await client.CreateVerifiedUserAsync();
+        await FailAsync(client, email, MaxFailures);
+        var before = await FailureRowAsync(Factory.ConnectionString, email);
+
+        await AssertLockedAsync(await client.SigninRawAsync(email));
+        foreach (var response in await AllAtOnceAsync(Enumerable.Range(0, 10)
+                     .Select(_ => (Func<Task<HttpResponseMessage>>)(() => client.SigninRawAsync(email)))))
+            await AssertLockedAsync(response);
+
+        Assert.Equal(before, await FailureRowAsync(Factory.ConnectionString, email));
+        Assert.Equal(MaxFailures, await AuditCountAsync(Factory.ConnectionString, "signin_failed", email));
+        await using var conn = new NpgsqlConnection(Factory.ConnectionString);
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM audit_events a JOIN users u ON u.id = a.user_id WHERE u.email = @email AND a.kind = 'signin_succeeded'", new { email }));
+    }
+
+    [Fact]
+    public async Task BusyHashingQueue_503sSpendTheBudget_SoTheyNeverBuyExtraChecks()
+    {
+        // One hashing slot that gives up almost at once: a burst is answered partly 503.
+        await using var tight = await new AuthServiceFactory(Factory.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Auth:Password:MaxConcurrentHashes"] = "1",
+            ["Auth:Password:HashQueueTimeout"] = "00:00:00.001",
+        }).StartAsync();
+        var client = new AuthClient(tight);
+        for (var burst = 0; ; burst++)
+        {
+            var email = AuthClient.NewEmail("busy");
+            var responses = await AllAtOnceAsync(Enumerable.Range(0, 36)
+                .Select(_ => (Func<Task<HttpResponseMessage>>)(() => client.SigninRawAsync(email, WrongPassword))));
+            var statuses = responses.Select(r => (int)r.StatusCode).ToList();
+            var summary = string.Join(", ", statuses.GroupBy(s => s).OrderBy(g => g.Key).Select(g => $"{g.Key}×{g.Count()}"));
+            Assert.All(statuses, s => Assert.True(s is 401 or 429 or 503, summary));
+            // A 503 was admitted and counted before it found the queue full: checked and busy answers share one budget.
+            Assert.True(statuses.Count(s => s is 401 or 503) == MaxFailures, summary);
+            Assert.Equal(MaxFailures, (await FailureRowAsync(Factory.ConnectionString, email))!.Value.Count);
+            Assert.Equal(statuses.Count(s => s == 401), await AuditCountAsync(Factory.ConnectionString, "signin_failed", email));
+            if (statuses.Contains(503)) break;
+            Assert.True(burst < 5, $"no burst overflowed the hashing queue: {summary}");
+        }
+    }
+}

@@ -28,6 +28,8 @@ public static class AuditKinds
     public const string PasswordResetRequested = "password_reset_requested";
     public const string PasswordReset = "password_reset";
     public const string PasswordChanged = "password_changed";
+    /// <summary>A wrong current password on a password change; counts toward the email's lockout like signin_failed.</summary>
+    public const string PasswordChangeFailed = "password_change_failed";
     public const string SessionRevoked = "session_revoked";
 }
 

@@ -1,6 +1,7 @@
 using AuthService.Accounts;
 using AuthService.Audit;
 using AuthService.Http;
+using AuthService.Sessions;
 using AuthService.Tokens;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -56,7 +57,8 @@ public static class PasswordEndpoints
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Change(
-        ChangePasswordRequest request, HttpContext http, PasswordStore store, PasswordPolicy policy, Argon2id hasher, CancellationToken ct)
+        ChangePasswordRequest request, HttpContext http, PasswordStore store, PasswordPolicy policy, Argon2id hasher,
+        SigninLockout lockout, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrEmpty(request.CurrentPassword)) errors["currentPassword"] = [FieldErrors.Required];
@@ -64,9 +66,18 @@ public static class PasswordEndpoints
         if (errors.Count > 0) return Problems.Validation(errors);
 
         var caller = http.GetAuthenticatedUser();
+        // Checking the current password is a guess like a signin: counted first against the same
+        // email (SigninLockout), refused unchecked while it is locked. A change issues no session,
+        // so it does not clear the count.
+        var attempt = await lockout.BeginAttemptAsync(caller.User.Email, ct);
+        if (!attempt.Admitted) return SigninLockout.Locked(http.Response, attempt);
         var currentHash = await store.FindPasswordHashAsync(caller.User.Id, ct);
         if (currentHash is null || !await hasher.VerifyAsync(currentHash, request.CurrentPassword!, ct))
+        {
+            await lockout.AuditFailedCheckAsync(AuditKinds.PasswordChangeFailed, caller.User.Email, caller.User.Id, attempt,
+                RequestOrigin.From(http), caller.SessionId);
             return Problems.Create(401, ErrorCodes.InvalidCredentials, "The current password is not correct");
+        }
         if (policy.Check(request.NewPassword!, caller.User.Email) is { Count: > 0 } passwordErrors)
             return Problems.Validation(new Dictionary<string, string[]> { ["newPassword"] = [.. passwordErrors] });
 

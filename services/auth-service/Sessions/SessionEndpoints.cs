@@ -4,7 +4,6 @@ using AuthService.Http;
 using AuthService.Passwords;
 using AuthService.Tokens;
 using Microsoft.AspNetCore.Http.HttpResults;
-using System.Globalization;
 
 namespace AuthService.Sessions;
 
@@ -36,38 +35,36 @@ public static class SessionEndpoints
 
         var origin = RequestOrigin.From(http);
         var email = EmailAddress.Normalize(request.Email);
-        var (lockedFor, hasFailures) = email is null ? (null, false) : await lockout.StateAsync(email, ct);
-        if (lockedFor is not null)
-        {
-            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(lockedFor.Value.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return Problems.Create(429, ErrorCodes.AccountLocked, "Too many failed signins for this email, try again later");
-        }
+        // Counted before the password is checked (SigninLockout): a locked email is refused unchecked,
+        // and at most MaxFailures checks per window run however many arrive at once, on any replica.
+        var attempt = email is null ? null : await lockout.BeginAttemptAsync(email, ct);
+        if (attempt is { Admitted: false }) return SigninLockout.Locked(http.Response, attempt);
         var credentials = email is null ? null : await accounts.FindCredentialsAsync(email, ct);
         if (credentials is null)
         {
             // Unknown email: spend one hash anyway so the answer's timing does not reveal accounts.
             await hasher.VerifyDecoyAsync(request.Password!, ct);
-            return await SigninFailedAsync(null, email);
+            return await SigninFailedAsync(null);
         }
         if (!await hasher.VerifyAsync(credentials.PasswordHash, request.Password!, ct))
-            return await SigninFailedAsync(credentials.User.Id, email);
+            return await SigninFailedAsync(credentials.User.Id);
 
-        // Only after the password was checked, so this does not reveal accounts either.
+        // Only after the password was checked, so this does not reveal accounts either. The attempt
+        // stays counted: only an issued session clears the count.
         if (!credentials.User.EmailVerified)
             return Problems.Create(403, ErrorCodes.EmailNotVerified, "Verify your email address before signing in");
 
-        if (hasFailures) await lockout.ResetAsync(email!, ct); // a clean record costs no extra write
         if (hasher.NeedsRehash(credentials.PasswordHash))
             await accounts.UpdatePasswordHashAsync(credentials.User.Id, await hasher.HashAsync(request.Password!, ct), ct);
 
-        var session = await sessions.CreateAsync(credentials.User.Id, origin, ct);
+        var session = await sessions.CreateAsync(credentials.User.Id, origin, ct); // also clears the email's count
         cookie.Write(http.Response, session.RefreshToken, session.ExpiresAt);
         return TokenResponse(http, issuer.Issue(credentials.User, session.Id));
 
-        async Task<ProblemHttpResult> SigninFailedAsync(Guid? userId, string? attemptedEmail)
+        async Task<ProblemHttpResult> SigninFailedAsync(Guid? userId)
         {
-            // Counted for unknown emails too: a lock must not tell whether the account exists.
-            if (attemptedEmail is not null) await lockout.RecordFailureAsync(attemptedEmail, userId, origin, ct);
+            // Counted (above) and audited for unknown emails too: a lock must not tell whether the account exists.
+            if (attempt is not null) await lockout.AuditFailedCheckAsync(AuditKinds.SigninFailed, email!, userId, attempt, origin);
             return Problems.Create(401, ErrorCodes.InvalidCredentials, "Invalid email or password");
         }
     }

@@ -21,9 +21,13 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOptio
 
     public async Task<NewSession> CreateAsync(Guid userId, RequestOrigin origin, CancellationToken ct)
     {
-        // Session, its first refresh token and the audit event in one statement: atomic, one round trip.
+        // Session, its first refresh token, the audit event and the end of the email's failure count
+        // (SigninLockout) in one statement: atomic, one round trip. The count is cleared only here,
+        // when a session is really issued, never by a check that stopped short of one.
         const string sql = """
-            WITH s AS (
+            WITH cleared AS (
+                DELETE FROM signin_failures WHERE email = (SELECT email FROM users WHERE id = @userId)),
+            s AS (
                 INSERT INTO sessions (id, user_id, created_at, last_used_at, idle_expires_at, expires_at, user_agent, ip)
                 VALUES (@id, @userId, @now, @now, @idleExpiresAt, @expiresAt, @UserAgent, @Ip)
                 RETURNING id),
