@@ -44,13 +44,15 @@ if (app.Services.GetRequiredService<IOptions<DevEndpointsOptions>>().Value.Enabl
 app.UseAuthentication();
 app.UseAuthorization();
 
-app.MapHealth();
-app.MapWellKnown();
-app.MapAccounts();
-app.MapSessions();
-app.MapPasswords();
-app.MapDevMailbox();
-app.MapOpenApi();
+// Every endpoint goes on this root group, so rules for request bodies hold for all of them.
+var api = app.MapGroup("").RefuseUnknownMembers();
+api.MapHealth();
+api.MapWellKnown();
+api.MapAccounts();
+api.MapSessions();
+api.MapPasswords();
+api.MapDevMailbox();
+api.MapOpenApi();
 
 app.Run();
 

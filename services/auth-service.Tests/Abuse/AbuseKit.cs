@@ -77,6 +77,71 @@ public static class AbuseKit
             ? string.Join(", ", values)
             : "";
 
+    /// <summary>
+    /// One request over a raw socket: the characters go as Latin-1 bytes (so \0, \u00ff or "\u00ED\u00A0\u0080"
+    /// are those raw bytes; a character above U+00FF goes as UTF-8), read until the server closes.
+    /// </summary>
+    public static async Task<(int Status, string Headers, string Body)> SendRawAsync(Uri baseAddress, string raw)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(baseAddress.Host, baseAddress.Port);
+        var stream = tcp.GetStream();
+        var bytes = new List<byte>();
+        foreach (var ch in raw)
+        {
+            if (ch <= 0xFF) bytes.Add((byte)ch);
+            else bytes.AddRange(Encoding.UTF8.GetBytes(ch.ToString()));
+        }
+        // Ask for the connection to close after the answer, so reading to the end is reading one answer.
+        var text = Encoding.Latin1.GetString(bytes.ToArray());
+        var headEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (headEnd > 0 && !text.StartsWith("FOO", StringComparison.Ordinal)) bytes.InsertRange(headEnd + 2, "Connection: close\r\n"u8.ToArray());
+        try
+        {
+            await stream.WriteAsync(bytes.ToArray());
+        }
+        catch (IOException)
+        {
+            // The server may close before reading everything (e.g. an oversized head); read what it said.
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var received = new MemoryStream();
+        var buffer = new byte[8192];
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(buffer, timeout.Token)) > 0) received.Write(buffer, 0, n);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            // Reset or timeout: judge what arrived.
+        }
+        var response = Encoding.UTF8.GetString(received.ToArray());
+        var split = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (split < 0) return (0, response, "");
+        var head = response[..split];
+        var body = response[(split + 4)..];
+        if (head.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase)) body = Dechunk(body);
+        var statusLine = head.Split("\r\n")[0].Split(' ');
+        return (int.Parse(statusLine[1]), head, body);
+    }
+
+    private static string Dechunk(string body)
+    {
+        var result = new StringBuilder();
+        var position = 0;
+        while (position < body.Length)
+        {
+            var lineEnd = body.IndexOf("\r\n", position, StringComparison.Ordinal);
+            if (lineEnd < 0) break;
+            var size = Convert.ToInt32(body[position..lineEnd].Split(';')[0], 16);
+            if (size == 0) break;
+            result.Append(body, lineEnd + 2, Math.Min(size, body.Length - lineEnd - 2));
+            position = lineEnd + 2 + size + 2;
+        }
+        return result.ToString();
+    }
+
     /// <summary>Seconds of a Retry-After header given as delta-seconds; fails when absent or not a number.</summary>
     public static int RetryAfterSeconds(HttpResponseMessage response)
     {

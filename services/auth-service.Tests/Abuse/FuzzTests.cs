@@ -12,9 +12,10 @@ namespace AuthService.Tests.Abuse;
 
 /// <summary>
 /// Thousands of generated hostile requests (seeded, so a failure is reproducible from its case
-/// number) across every route: no 5xx at all (the database is up), every error with a body is a
-/// problem document with a code, and afterwards the normal flow works and an existing user's rows
-/// are exactly as they were.
+/// number) across every route, hostile bodies and hostile headers (User-Agent, X-Forwarded-For,
+/// Origin, Referer, Cookie, Authorization: overlong, lone surrogates, control characters): no 5xx
+/// at all (the database is up), every error with a body is a problem document with a code, and
+/// afterwards the normal flow works and an existing user's rows are exactly as they were.
 /// </summary>
 public sealed class FuzzTests(AuthServiceFixture fixture, ITestOutputHelper output) : IClassFixture<AuthServiceFixture>
 {
@@ -285,6 +286,23 @@ public sealed class FuzzTests(AuthServiceFixture fixture, ITestOutputHelper outp
             Uri.EscapeDataString(RandomText(40)), "%ED%A0%80", "%C0%AF", "{id}", "null", RandomGuid().ToString("B"),
         });
 
+        /// <summary>
+        /// Header text the in-memory server hands over as is (a socket could not carry a lone
+        /// surrogate; RawSocketFuzzTests sends the byte-level equivalents).
+        /// </summary>
+        private string HostileHeaderText() => rng.Next(9) switch
+        {
+            0 => new string('a', 511) + "😀", // cut at 512 UTF-16 units, it used to leave a lone surrogate
+            1 => new string('a', rng.Next(500, 520)) + "😀😀",
+            2 => "Mozilla \ud800 x",
+            3 => "\udc00" + RandomText(20),
+            4 => "x\u0001\u001b[31m\u007f\u0085\u0000y",
+            5 => "\u202E\u2066\u2028\u2029\u200B\uFEFF" + RandomText(10),
+            6 => new string('A', rng.Next(600, 9000)),
+            7 => string.Concat(Enumerable.Repeat("👩\u200D💻", rng.Next(100, 400))),
+            _ => Pick(HostileStrings),
+        };
+
         private List<(string, string)> Headers(string path, bool bearerEndpoint, out bool useValidBearer)
         {
             var headers = new List<(string, string)>();
@@ -295,6 +313,7 @@ public sealed class FuzzTests(AuthServiceFixture fixture, ITestOutputHelper outp
                     "Bearer", "Bearer ", "Bearer a.b.c", "Bearer ...", "Basic YWRtaW46YWRtaW4=", "Negotiate abc", "Bearer " + new string('A', 9000),
                     "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.", "Bearer " + Jwt.B64(RandomText(30)) + "." + Jwt.B64(RandomText(80)) + ".",
                     "Bearer \u202Eabc.def.ghi", "bearer  x", "Bearer eyJ" + RandomText(30), "Bearer " + Uri.EscapeDataString(RandomText(50)), "Bearer %00",
+                    "Bearer " + HostileHeaderText(), HostileHeaderText(),
                 })));
             if (Chance(0.4))
                 headers.Add(("Cookie", Pick(new[]
@@ -302,12 +321,13 @@ public sealed class FuzzTests(AuthServiceFixture fixture, ITestOutputHelper outp
                     "refresh_token=garbage", $"{AuthClient.CookieName}=garbage", $"{AuthClient.CookieName}={Jwt.B64(Enumerable.Range(0, 32).Select(_ => (byte)rng.Next(256)).ToArray())}",
                     $"{AuthClient.CookieName}={new string('x', 8000)}", $"{AuthClient.CookieName}=%00", "=;=;;;", $"{AuthClient.CookieName}=\"quoted\"",
                     $"{AuthClient.CookieName}=a; {AuthClient.CookieName}=b", $"{AuthClient.CookieName}=\u202Eabc", "a=b; c", $"{AuthClient.CookieName}=' OR 1=1--",
+                    $"{AuthClient.CookieName}={HostileHeaderText()}", HostileHeaderText(),
                 })));
             if (Chance(0.5)) headers.Add(("X-Requested-With", Pick(new[] { "XMLHttpRequest", "", "fetch", "\u202E" })));
-            if (Chance(0.3)) headers.Add(("Origin", Pick(new[] { "https://app.test", "https://evil.test", "null", "", "https://app.test.evil.test", "garbage" })));
-            if (Chance(0.15)) headers.Add(("Referer", Pick(new[] { "https://app.test/x", "https://evil.test/", "not a url", "javascript:alert(1)" })));
-            if (Chance(0.3)) headers.Add(("User-Agent", Pick(new[] { new string('U', 3000), "' OR 1=1--", "\u202Egnp.exe", "<script>", "Mozilla/5.0" })));
-            if (Chance(0.1)) headers.Add(("X-Forwarded-For", Pick(new[] { "not-an-ip", "1.1.1.1, 2.2.2.2", "::1", "999.999.999.999", "' OR 1=1--", "203.0.113.9" })));
+            if (Chance(0.3)) headers.Add(("Origin", Pick(new[] { "https://app.test", "https://evil.test", "null", "", "https://app.test.evil.test", "garbage", HostileHeaderText(), "https://app.test\ud800" })));
+            if (Chance(0.15)) headers.Add(("Referer", Pick(new[] { "https://app.test/x", "https://evil.test/", "not a url", "javascript:alert(1)", HostileHeaderText(), "https://app.test/\ud800" })));
+            if (Chance(0.4)) headers.Add(("User-Agent", Pick(new[] { new string('U', 3000), "' OR 1=1--", "\u202Egnp.exe", "<script>", "Mozilla/5.0", HostileHeaderText(), HostileHeaderText() })));
+            if (Chance(0.15)) headers.Add(("X-Forwarded-For", Pick(new[] { "not-an-ip", "1.1.1.1, 2.2.2.2", "::1", "999.999.999.999", "' OR 1=1--", "203.0.113.9", HostileHeaderText(), "1.1.1.1\ud800" })));
             if (Chance(0.05)) headers.Add(("X-Forwarded-Proto", Pick(new[] { "https", "gopher", "' OR 1=1--" })));
             if (Chance(0.05)) headers.Add(("Host", Pick(new[] { "evil.test", "localhost:1", "app.test" })));
             if (Chance(0.05)) headers.Add(("If-None-Match", Pick(new[] { "*", "\"x\", W/\"y\"", "garbage", "\"\"" })));
@@ -381,11 +401,57 @@ public sealed class RawSocketFuzzTests : IAsyncLifetime
         { "dot-dot path", "GET /auth/%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n" },
     };
 
+    /// <summary>Header values as Latin-1 strings, so each character is one raw byte on the wire.</summary>
+    private static readonly (string Name, string Latin1)[] HostileHeaderBytes =
+    [
+        ("encoded surrogate ED A0 80", "a\u00ed\u00a0\u0080b"),
+        ("overlong C0 AF", "a\u00c0\u00afb"),
+        ("bare FF FE", "a\u00ff\u00feb"),
+        ("truncated 4-byte sequence", "a\u00f0\u009f"),
+        ("control bytes", "a\u0001\u001b[31m\u007fb"),
+        ("U+2028 and U+202E as UTF-8", "a\u00e2\u0080\u00a8\u00e2\u0080\u00aeb"),
+        ("511 × 'a' + emoji as UTF-8", new string('a', 511) + "\u00f0\u009f\u0098\u0080"),
+        ("overlong value", new string('a', 9000)),
+    ];
+
+    private static readonly string[] HostileHeaderNames = ["User-Agent", "X-Forwarded-For", "Origin", "Referer", "Cookie", "Authorization"];
+
+    [Fact]
+    public async Task RawHostileHeaders_OnEveryRoute_NeverGet5xx()
+    {
+        var routes = AuthService.Tests.Http.EndpointWalk.Routes(factory);
+        var cases = (from route in routes from header in HostileHeaderNames from value in HostileHeaderBytes select (route, header, value)).ToList();
+        var failures = new ConcurrentBag<string>();
+        var statuses = new ConcurrentDictionary<int, int>();
+        await Parallel.ForEachAsync(cases, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (c, _) =>
+        {
+            var value = c.header switch
+            {
+                "Cookie" => $"{AuthClient.CookieName}={c.value.Latin1}",
+                "Authorization" => "Bearer " + c.value.Latin1,
+                _ => c.value.Latin1,
+            };
+            var raw = $"{c.route.Method} {c.route.Path} HTTP/1.1\r\nHost: x\r\nX-Requested-With: XMLHttpRequest\r\n{c.header}: {value}\r\n"
+                      + (c.route.Method is "POST" or "PATCH" ? "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}" : "\r\n");
+            var (status, headers, body) = await AbuseKit.SendRawAsync(baseAddress, raw);
+            statuses.AddOrUpdate(status, 1, (_, n) => n + 1);
+            if (status is <= 0 or >= 500)
+                failures.Add($"{c.route} {c.header}: {c.value.Name} -> {status} {body}");
+            else if (status >= 400 && body.Length > 0 && !headers.Contains("application/problem+json", StringComparison.OrdinalIgnoreCase))
+                failures.Add($"{c.route} {c.header}: {c.value.Name} -> {status} without problem+json: {body}");
+        });
+
+        Assert.True(failures.IsEmpty, $"{failures.Count} of {cases.Count} misbehaved (statuses {string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}"))}):\n"
+                                      + string.Join("\n", failures.Take(15)));
+        using var http = new HttpClient { BaseAddress = baseAddress };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
+    }
+
     [Theory]
     [MemberData(nameof(RawRequests))]
     public async Task RawHostileRequest_NeverGets5xx(string name, string raw)
     {
-        var (status, headers, body) = await SendRawAsync(raw);
+        var (status, headers, body) = await AbuseKit.SendRawAsync(baseAddress, raw);
 
         Assert.True(status is > 0 and < 500, $"{name}: status {status}, body {body}");
         if (status >= 400 && body.Length > 0)
@@ -396,67 +462,5 @@ public sealed class RawSocketFuzzTests : IAsyncLifetime
         // And the service still serves normally on a fresh connection.
         using var http = new HttpClient { BaseAddress = baseAddress };
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
-    }
-
-    /// <summary>Writes the bytes as Latin-1 (so \0 and \u00ff are single raw bytes; \u202E goes as UTF-8) and reads until close.</summary>
-    private async Task<(int Status, string Headers, string Body)> SendRawAsync(string raw)
-    {
-        using var tcp = new System.Net.Sockets.TcpClient();
-        await tcp.ConnectAsync(baseAddress.Host, baseAddress.Port);
-        var stream = tcp.GetStream();
-        var bytes = new List<byte>();
-        foreach (var ch in raw)
-        {
-            if (ch <= 0xFF) bytes.Add((byte)ch);
-            else bytes.AddRange(Encoding.UTF8.GetBytes(ch.ToString()));
-        }
-        // Ask for the connection to close after the answer, so reading to the end is reading one answer.
-        var text = Encoding.Latin1.GetString(bytes.ToArray());
-        var headEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        if (headEnd > 0 && !text.StartsWith("FOO", StringComparison.Ordinal)) bytes.InsertRange(headEnd + 2, "Connection: close\r\n"u8.ToArray());
-        try
-        {
-            await stream.WriteAsync(bytes.ToArray());
-        }
-        catch (IOException)
-        {
-            // The server may close before reading everything (e.g. an oversized head); read what it said.
-        }
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var received = new MemoryStream();
-        var buffer = new byte[8192];
-        try
-        {
-            int n;
-            while ((n = await stream.ReadAsync(buffer, timeout.Token)) > 0) received.Write(buffer, 0, n);
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException)
-        {
-            // Reset or timeout: judge what arrived.
-        }
-        var response = Encoding.UTF8.GetString(received.ToArray());
-        var split = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        if (split < 0) return (0, response, "");
-        var head = response[..split];
-        var body = response[(split + 4)..];
-        if (head.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase)) body = Dechunk(body);
-        var statusLine = head.Split("\r\n")[0].Split(' ');
-        return (int.Parse(statusLine[1]), head, body);
-    }
-
-    private static string Dechunk(string body)
-    {
-        var result = new StringBuilder();
-        var position = 0;
-        while (position < body.Length)
-        {
-            var lineEnd = body.IndexOf("\r\n", position, StringComparison.Ordinal);
-            if (lineEnd < 0) break;
-            var size = Convert.ToInt32(body[position..lineEnd].Split(';')[0], 16);
-            if (size == 0) break;
-            result.Append(body, lineEnd + 2, Math.Min(size, body.Length - lineEnd - 2));
-            position = lineEnd + 2 + size + 2;
-        }
-        return result.ToString();
     }
 }

@@ -88,6 +88,13 @@ public sealed class JwtAttackTests(AuthServiceFixture fixture) : IClassFixture<A
     private static string Hs256(Context c, byte[] secret, string? kid) =>
         Jwt.Make(new JsonObject { ["alg"] = "HS256", ["typ"] = "at+jwt", ["kid"] = kid }, c.Victim.Payload, Jwt.Hs256(secret));
 
+    private static JsonObject WithCrit(Context c, JsonArray crit)
+    {
+        var header = Jwt.Es256Header(c.RealKid);
+        header["crit"] = crit;
+        return header;
+    }
+
     private static string ReplaceSegment(string token, int index, string segment)
     {
         var parts = token.Split('.');
@@ -171,6 +178,15 @@ public sealed class JwtAttackTests(AuthServiceFixture fixture) : IClassFixture<A
         }),
         ["typ JWT instead of at+jwt (real key)"] = (true, c => WithRealKey(c, ValidClaims(c), Jwt.Es256Header(c.RealKid, typ: "JWT"))),
         ["sid of another user's session (real key)"] = (true, c => WithRealKey(c, Jwt.Claims(c.Victim.Sub, c.Other.Sid, c.Victim.Email, c.Now))),
+        // RFC 7515 §4.1.11: extensions marked critical must be understood or the token refused; we understand none.
+        ["crit [\"exp\"] (real key)"] = (false, c => WithRealKey(c, ValidClaims(c), WithCrit(c, new JsonArray("exp")))),
+        ["crit [\"foo\"] with a foo member (real key)"] = (false, c =>
+        {
+            var header = WithCrit(c, new JsonArray("foo"));
+            header["foo"] = "bar";
+            return WithRealKey(c, ValidClaims(c), header);
+        }),
+        ["crit [] (real key)"] = (false, c => WithRealKey(c, ValidClaims(c), WithCrit(c, new JsonArray()))),
         ["not a JWT at all"] = (false, _ => "not-a-jwt"),
         ["five segments (JWE shape)"] = (false, c => c.Victim.SignedIn.AccessToken + ".AAAA.BBBB"),
     };

@@ -101,6 +101,39 @@ public sealed class MalformedRequestTests(AuthServiceFixture fixture) : IClassFi
         Assert.Empty(await client.EmailsAsync(email));
     }
 
+    [Theory]
+    [InlineData("application/json; charset=utf-7")]   // the runtime has no decoder: used to be a 500
+    [InlineData("application/json; charset=UTF-7")]
+    [InlineData("application/json; charset=utf-16")]  // the runtime decodes it, the contract still says UTF-8
+    [InlineData("application/json; charset=utf-16le")]
+    [InlineData("application/json; charset=utf-32")]
+    [InlineData("application/json; charset=iso-8859-1")]
+    [InlineData("application/json; charset=us-ascii")]
+    [InlineData("application/json; charset=\"utf-16\"")]
+    [InlineData("application/json; charset=no-such-charset")]
+    [InlineData("application/json; charset=\"\"")]
+    public async Task Signup_CharsetOtherThanUtf8_IsUnsupportedMediaType(string contentType)
+    {
+        var email = AuthClient.NewEmail();
+        var body = $"{{\"email\": \"{email}\", \"password\": \"{AuthClient.DefaultPassword}\"}}";
+
+        await ProblemAssert.IsProblemAsync(await PostRawAsync(body, contentType), HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+        Assert.Empty(await client.EmailsAsync(email));
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/json; charset=UTF-8")]
+    [InlineData("application/json; charset=utf8")]
+    [InlineData("application/json; charset=\"utf-8\"")]
+    [InlineData("application/json;charset=Utf-8")]
+    public async Task Signup_Utf8CharsetInAnySpelling_IsAccepted(string contentType)
+    {
+        var body = $"{{\"email\": \"{AuthClient.NewEmail()}\", \"password\": \"{AuthClient.DefaultPassword}\"}}";
+
+        Assert.Equal(HttpStatusCode.Accepted, (await PostRawAsync(body, contentType)).StatusCode);
+    }
+
     [Fact]
     public async Task Signup_BodyOver16KiB_IsPayloadTooLarge()
     {

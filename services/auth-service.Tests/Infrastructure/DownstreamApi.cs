@@ -5,14 +5,16 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace AuthService.Tests.Infrastructure;
 
 /// <summary>
 /// A separate resource server that knows only the issuer URL and its audience: JwtBearer reads the
 /// discovery document and the JWKS from the auth service (through the test server's handler) and
-/// validates access tokens offline, as other teams' services do. Runs on real time unless
-/// <c>configure</c> says otherwise.
+/// validates access tokens offline, as other teams' services do. Its options are exactly the README's
+/// "Validating tokens in a downstream service" snippet (keep the two in step), plus the test's
+/// backchannel. Runs on real time unless <c>configure</c> says otherwise.
 /// </summary>
 public sealed class DownstreamApi : IAsyncDisposable
 {
@@ -35,10 +37,24 @@ public sealed class DownstreamApi : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
         {
+            // README snippet, verbatim but for the two values:
             o.Authority = AuthServiceFactory.Issuer;
             o.Audience = audience;
-            o.BackchannelHttpHandler = backchannel ?? auth.Server.CreateHandler();
             o.MapInboundClaims = false;
+            o.TokenValidationParameters.ValidTypes = ["at+jwt"];
+            o.TokenValidationParameters.ValidAlgorithms = ["ES256"];
+            o.Events = new JwtBearerEvents
+            {
+                // RFC 7515 §4.1.11: refuse a token whose header marks extensions critical (none are understood here).
+                OnTokenValidated = context =>
+                {
+                    if (context.SecurityToken is not JsonWebToken jwt || jwt.TryGetHeaderValue<object>("crit", out _))
+                        context.Fail("Unsupported critical header extensions.");
+                    return Task.CompletedTask;
+                },
+            };
+            // End of the README snippet.
+            o.BackchannelHttpHandler = backchannel ?? auth.Server.CreateHandler();
             configure?.Invoke(o);
         });
         builder.Services.AddAuthorization();

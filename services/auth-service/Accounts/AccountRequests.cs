@@ -1,11 +1,13 @@
+using AuthService.Http;
+
 namespace AuthService.Accounts;
 
 // Members are nullable on purpose: a missing field is a validation error with a code, not a
-// deserialization failure.
-public sealed record SignupRequest(string? Email, string? Password, string? DisplayName);
-public sealed record TokenRequest(string? Token);
-public sealed record EmailRequest(string? Email);
-public sealed record UpdateProfileRequest(string? DisplayName);
+// deserialization failure. Unknown members are refused (JsonRequest).
+public sealed record SignupRequest(string? Email, string? Password, string? DisplayName) : JsonRequest;
+public sealed record TokenRequest(string? Token) : JsonRequest;
+public sealed record EmailRequest(string? Email) : JsonRequest;
+public sealed record UpdateProfileRequest(string? DisplayName) : JsonRequest;
 
 public sealed record UserResponse(Guid Id, string Email, bool EmailVerified, string? DisplayName, DateTimeOffset CreatedAt);
 public sealed record MessageResponse(string Message);
@@ -17,15 +19,14 @@ public static class FieldErrors
     public const string TooLong = "too_long";
     public const string TooShort = "too_short";
 
-    /// <summary>displayName: trimmed, 1–100 characters, no control characters.</summary>
+    /// <summary>displayName: trimmed, 1–100 characters, nothing invisible except inside emoji sequences.</summary>
     public static string? CheckDisplayName(string? value, out string? trimmed)
     {
         trimmed = value?.Trim();
         if (trimmed is null) return null;
         if (trimmed.Length == 0) return TooShort;
         if (trimmed.EnumerateRunes().Count() > 100) return TooLong; // characters, not UTF-16 units
-        // Control characters and bidi overrides can disguise a name in other users' screens.
-        return trimmed.Any(c => char.IsControl(c) || c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069')
-            ? InvalidFormat : null;
+        // Control, format and zero-width characters can disguise a name in other users' screens.
+        return VisibleText.IsVisibleName(trimmed) ? null : InvalidFormat;
     }
 }

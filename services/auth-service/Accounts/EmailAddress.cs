@@ -1,6 +1,9 @@
 namespace AuthService.Accounts;
 
-/// <summary>Email normalization per API.md: trimmed, lower-cased, at most 254 characters, one @, a dotted domain.</summary>
+/// <summary>
+/// Email normalization per API.md: trimmed, lower-cased, at most 254 characters, one @, a dotted
+/// domain, and nothing invisible (no control, format or zero-width characters: see <see cref="VisibleText"/>).
+/// </summary>
 public static class EmailAddress
 {
     public const int MaxLength = 254;
@@ -10,7 +13,7 @@ public static class EmailAddress
     {
         if (raw is null) return null;
         var email = raw.Trim().ToLowerInvariant();
-        if (email.Length is 0 or > MaxLength) return null;
+        if (email.Length is 0 or > MaxLength || !VisibleText.IsVisible(email)) return null;
 
         var at = email.IndexOf('@');
         if (at <= 0 || at != email.LastIndexOf('@') || at > 64) return null;

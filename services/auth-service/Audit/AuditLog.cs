@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AuthService.Http;
 using Dapper;
 using Npgsql;
 
@@ -7,11 +8,10 @@ namespace AuthService.Audit;
 /// <summary>Where a request came from, for audit rows and session records.</summary>
 public sealed record RequestOrigin(string? Ip, string? UserAgent)
 {
-    public static RequestOrigin From(HttpContext http)
-    {
-        string? agent = http.Request.Headers.UserAgent;
-        return new(http.Connection.RemoteIpAddress?.ToString(), agent is { Length: > 512 } ? agent[..512] : agent);
-    }
+    /// <summary>The IP comes from a parsed address; the User-Agent is whatever the client sent, so it is cleaned and bounded first.</summary>
+    public static RequestOrigin From(HttpContext http) => new(
+        http.Connection.RemoteIpAddress?.ToString(),
+        HeaderText.Clean(http.Request.Headers.UserAgent, HeaderText.MaxUserAgentLength));
 }
 
 /// <summary>The audit trail's event kinds, in one place.</summary>

@@ -36,7 +36,8 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
                 return true;
 
             default:
-                logger.LogError(exception, "Unhandled exception for {Method} {Path}", http.Request.Method, http.Request.Path);
+                logger.LogError(exception, "Unhandled exception for {Method} {Path}", http.Request.Method,
+                    HeaderText.Clean(http.Request.Path.Value, HeaderText.MaxLoggedLength)); // the decoded path is client text
                 await Problems.WriteAsync(http, 500, ErrorCodes.InternalError, "Internal error");
                 return true;
         }

@@ -1,4 +1,3 @@
-using System.Text;
 using AuthService.Data;
 using AuthService.Options;
 using Microsoft.AspNetCore.Cors.Infrastructure;
@@ -69,6 +68,9 @@ public static class HttpPipeline
             headers["Referrer-Policy"] = "no-referrer";
             headers.ContentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'";
             if (http.Request.IsHttps) headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
+            // Answers carry tokens and account data, errors included: nothing is cached unless the
+            // endpoint chose a policy itself (JWKS and discovery are public and cacheable).
+            if (!headers.ContainsKey(HeaderNames.CacheControl)) headers.CacheControl = "no-store";
             return Task.CompletedTask;
         });
         return next(http);
@@ -76,30 +78,33 @@ public static class HttpPipeline
 
     /// <summary>
     /// Refuses a declared oversized body before reading it (Kestrel's limit catches chunked ones),
-    /// and a charset nobody can decode, which the JSON reader would otherwise throw on.
+    /// and any charset but UTF-8: the contract says JSON in UTF-8, and other charsets either make the
+    /// reader throw (utf-7: a 500) or transcode into something the validation never saw.
     /// </summary>
     private static Task LimitBody(HttpContext http, RequestDelegate next)
     {
         if (http.Request.ContentLength > MaxBodyBytes)
             return Problems.WriteAsync(http, 413, ErrorCodes.PayloadTooLarge, "Request body too large");
-        if (!KnownCharset(http.Request.ContentType))
+        if (!IsUtf8Charset(http.Request))
             return Problems.WriteAsync(http, 415, ErrorCodes.UnsupportedMediaType, "Request body must be application/json in UTF-8");
         return next(http);
     }
 
-    private static bool KnownCharset(string? contentType)
+    /// <summary>
+    /// True when the body is declared UTF-8 or declares no charset. UTF-8 aliases (<c>utf8</c>, quoted)
+    /// are rewritten to <c>utf-8</c>, the one spelling the JSON reader resolves without throwing.
+    /// </summary>
+    private static bool IsUtf8Charset(HttpRequest request)
     {
-        if (contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var mediaType) || mediaType.Charset.Length == 0)
+        if (request.ContentType is not { } contentType || !MediaTypeHeaderValue.TryParse(contentType, out var mediaType) || mediaType.Charset.Length == 0)
             return true; // no charset: the reader assumes UTF-8; an unparsable type is left to the binder (415)
-        try
-        {
-            Encoding.GetEncoding(mediaType.Charset.ToString().Trim('"'));
-            return true;
-        }
-        catch (ArgumentException)
-        {
+        // Only UTF-8, however the runtime would decode other names (utf-16 too: RFC 8259 §8.1).
+        var charset = HeaderUtilities.RemoveQuotes(mediaType.Charset).ToString();
+        if (!charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
             return false;
-        }
+        mediaType.Charset = "utf-8";
+        request.ContentType = mediaType.ToString();
+        return true;
     }
 
     private static Func<HttpContext, RequestDelegate, Task> WaitForStartup(StartupGate gate) => async (http, next) =>

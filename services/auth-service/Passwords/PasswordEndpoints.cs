@@ -7,8 +7,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AuthService.Passwords;
 
-public sealed record ResetPasswordRequest(string? Token, string? NewPassword);
-public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
+public sealed record ResetPasswordRequest(string? Token, string? NewPassword) : JsonRequest;
+public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword) : JsonRequest;
 
 /// <summary>Forgot / reset (by emailed token) and change (signed in) password.</summary>
 public static class PasswordEndpoints

@@ -1,3 +1,5 @@
+using AuthService.Http;
+
 namespace AuthService.Sessions;
 
-public sealed record SigninRequest(string? Email, string? Password);
+public sealed record SigninRequest(string? Email, string? Password) : JsonRequest;

@@ -4,6 +4,7 @@ using AuthService.Options;
 using AuthService.Sessions;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace AuthService.Tokens;
@@ -50,7 +51,7 @@ public static class BearerAuthentication
                 };
                 o.Events = new JwtBearerEvents
                 {
-                    OnTokenValidated = CheckSessionAsync,
+                    OnTokenValidated = context => HasCriticalExtensions(context) ? Task.CompletedTask : CheckSessionAsync(context),
                     OnChallenge = WriteChallengeAsync,
                 };
             });
@@ -60,6 +61,18 @@ public static class BearerAuthentication
 
     public static AuthenticatedUser GetAuthenticatedUser(this HttpContext http) =>
         http.Items[UserItem] as AuthenticatedUser ?? throw new InvalidOperationException("Endpoint is missing RequireAuthorization().");
+
+    /// <summary>
+    /// RFC 7515 §4.1.11: a JOSE header's <c>crit</c> names extensions the recipient must understand or
+    /// refuse the token; we understand none (and an empty list is malformed), so any <c>crit</c> fails.
+    /// The handler itself ignores the member. The README's downstream snippet does the same.
+    /// </summary>
+    private static bool HasCriticalExtensions(TokenValidatedContext context)
+    {
+        if (context.SecurityToken is JsonWebToken jwt && !jwt.TryGetHeaderValue<object>("crit", out _)) return false;
+        context.Fail("Token header has crit extensions this service does not understand.");
+        return true;
+    }
 
     private static async Task CheckSessionAsync(TokenValidatedContext context)
     {
