@@ -1,3 +1,4 @@
+using System.Text;
 using AuthService.Data;
 using AuthService.Options;
 using Microsoft.AspNetCore.Cors.Infrastructure;
@@ -11,12 +12,17 @@ public static class HttpPipeline
 {
     public const int MaxBodyBytes = 16 * 1024;
 
+    private static readonly Encoding LenientUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+
     public static WebApplicationBuilder AddHttpPipeline(this WebApplicationBuilder builder)
     {
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = MaxBodyBytes;
+            // Header bytes that are not UTF-8 become U+FFFD instead of Kestrel's bare 400, so such a
+            // request still gets a problem document and its bookkeeping (a signin is still counted).
+            k.RequestHeaderEncodingSelector = _ => LenientUtf8;
         });
         var services = builder.Services;
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
