@@ -72,7 +72,7 @@ public sealed class PreAccountHijackTests(AuthServiceFixture fixture) : IClassFi
         var email = AuthClient.NewEmail();
         await client.SignupAsync(email, AttackerPassword);
         await client.SignupAsync(email, VictimPassword);
-        var link = TestJson.VerifyTokens(await client.WaitForEmailsAsync(email, 2))[0];
+        var link = await client.TokenFromEmailAsync(email); // the newest signup's (the older one's mail may never go out)
 
         for (var i = 0; i < 2; i++)
         {
@@ -115,7 +115,7 @@ public sealed class PreAccountHijackTests(AuthServiceFixture fixture) : IClassFi
         var multi = AuthClient.NewEmail("multi");
         await client.SignupAsync(multi, AttackerPassword);
         await client.SignupAsync(multi, VictimPassword);
-        var multiLink = TestJson.VerifyTokens(await client.WaitForEmailsAsync(multi, 2))[0];
+        var multiLink = await client.TokenFromEmailAsync(multi); // the newest signup's (the older one's mail may never go out)
 
         var singles = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Verify(singleLink)));
         var multis = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Verify(multiLink, VictimPassword)));

@@ -170,6 +170,14 @@ public sealed class MailThrottleTests : IAsyncLifetime
         Assert.All(JsonDocument.Parse(all).RootElement.EnumerateArray(), e => Assert.Equal(JsonValueKind.String, e.GetProperty("text").ValueKind));
     }
 
+    [Fact]
+    public async Task NegativeInterval_StopsTheServiceAtStartup_NamingTheKey()
+    {
+        var failure = await AuthServiceFactory.StartupFailureAsync(factory.ConnectionString,
+            new Dictionary<string, string?> { ["Email:MinIntervalPerAddress"] = "-00:00:01" });
+        Assert.Contains("Email:MinIntervalPerAddress", failure);
+    }
+
     private static string[] ResetTokens(IEnumerable<JsonElement> emails) =>
         emails.Select(e => Regex.Match(e.GetProperty("text").GetString()!, @"/reset-password\?token=([A-Za-z0-9_\-]+)"))
             .Where(m => m.Success).Select(m => m.Groups[1].Value).ToArray();
