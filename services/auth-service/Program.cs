@@ -23,7 +23,7 @@ builder.Services.AddBearerAuthentication();
 builder.Services.AddSingleton<SessionStore>().AddSingleton<RefreshRotation>().AddSingleton<RefreshCookie>().AddSingleton<SigninLockout>();
 builder.Services.AddSingleton<AccountStore>().AddSingleton<PasswordStore>();
 builder.Services.AddSingleton<BackgroundWorkQueue>().AddHostedService(sp => sp.GetRequiredService<BackgroundWorkQueue>());
-builder.Services.AddEmail();
+builder.Services.AddEmail().AddOutboxMail<VerificationMail>().AddOutboxMail<SignupOnTakenAddressMail>().AddOutboxMail<PasswordResetMail>();
 builder.Services.AddOpenApi(o => o.AddBearerSecurity());
 
 var app = builder.Build();

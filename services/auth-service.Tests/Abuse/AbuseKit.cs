@@ -47,9 +47,15 @@ public static class AbuseKit
         email ??= AuthClient.NewEmail();
         var signup = await http.SendAsync(Json(HttpMethod.Post, "/auth/signup", Body(new { email, password })));
         Assert.Equal(HttpStatusCode.Accepted, signup.StatusCode);
-        var emails = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<JsonElement[]>(http, $"/dev/emails?to={Uri.EscapeDataString(email)}");
-        var token = emails!.Select(e => System.Text.RegularExpressions.Regex.Match(e.GetProperty("text").GetString()!, @"/verify-email\?token=([A-Za-z0-9_\-]+)"))
-            .First(m => m.Success).Groups[1].Value;
+        // The link is minted when the outbox dispatcher renders the mail, a moment after the signup.
+        string? token = null;
+        for (var deadline = DateTime.UtcNow.AddSeconds(15); token is null; await Task.Delay(25))
+        {
+            var emails = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<JsonElement[]>(http, $"/dev/emails?to={Uri.EscapeDataString(email)}");
+            token = emails!.Select(e => System.Text.RegularExpressions.Regex.Match(e.GetProperty("text").GetString()!, @"/verify-email\?token=([A-Za-z0-9_\-]+)"))
+                .FirstOrDefault(m => m.Success)?.Groups[1].Value;
+            if (token is null && DateTime.UtcNow > deadline) throw new TimeoutException($"No verification mail for {email}.");
+        }
         var verify = await http.SendAsync(Json(HttpMethod.Post, "/auth/verify-email", Body(new { token })));
         Assert.Equal(HttpStatusCode.OK, verify.StatusCode);
         return email;

@@ -262,6 +262,7 @@ public sealed class ChunkedBodyLimitTests : IAsyncLifetime
         var response = await http.PostAsync("/auth/signup", Chunked(json));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await new AuthClient(factory).WaitForRenderedAsync(email);
         Assert.Single(TestJson.VerifyTokens(await EmailsAsync(http, email)));
     }
 }

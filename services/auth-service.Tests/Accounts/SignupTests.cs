@@ -61,10 +61,9 @@ public sealed class SignupTests(AuthServiceFixture fixture) : IClassFixture<Auth
     }
 
     [Fact]
-    public async Task Signup_TakenEmail_MailsOwnerANotice_NotASecondVerifyLink()
+    public async Task Signup_VerifiedEmail_MailsOwnerANotice_NotASecondVerifyLink()
     {
-        var email = AuthClient.NewEmail();
-        await client.SignupAsync(email);
+        var email = await client.CreateVerifiedUserAsync();
         var verifySubject = Assert.Single(await client.EmailsAsync(email)).GetProperty("subject").GetString();
 
         Assert.Equal(HttpStatusCode.Accepted, (await client.SignupAsync(email, "another perfectly fine passphrase")).StatusCode);
@@ -77,6 +76,23 @@ public sealed class SignupTests(AuthServiceFixture fixture) : IClassFixture<Auth
         Assert.DoesNotContain("token=", notice.GetProperty("text").GetString());
         Assert.DoesNotContain("token=", notice.GetProperty("html").GetString());
         Assert.Single(TestJson.VerifyTokens(emails)); // still only the original link
+    }
+
+    [Fact]
+    public async Task Signup_UnverifiedEmailAgain_MailsAFreshLink_AndVoidsTheOlder()
+    {
+        var email = AuthClient.NewEmail();
+        await client.SignupAsync(email);
+        var older = await client.TokenFromEmailAsync(email);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await client.SignupAsync(email, "another perfectly fine passphrase")).StatusCode);
+
+        var tokens = TestJson.VerifyTokens(await client.WaitForEmailsAsync(email, 2));
+        Assert.Equal(2, tokens.Length);
+        Assert.Equal(older, tokens[1]);
+        await ProblemAssert.IsProblemAsync(await client.PostJsonAsync("/auth/verify-email", new { token = older, password = AuthClient.DefaultPassword }),
+            HttpStatusCode.BadRequest, "invalid_token");
+        Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync("/auth/verify-email", new { token = tokens[0], password = "another perfectly fine passphrase" })).StatusCode);
     }
 
     [Fact]
@@ -95,7 +111,7 @@ public sealed class SignupTests(AuthServiceFixture fixture) : IClassFixture<Auth
     }
 
     [Fact]
-    public async Task Signup_SameNewEmailInParallel_CreatesOneAccount_OneVerifyLink()
+    public async Task Signup_SameNewEmailInParallel_CreatesOneAccount_OneLiveSignup()
     {
         var email = AuthClient.NewEmail();
 
@@ -104,9 +120,15 @@ public sealed class SignupTests(AuthServiceFixture fixture) : IClassFixture<Auth
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
         await using var db = client.OpenDatabase();
         Assert.Equal(1, await db.ExecuteScalarAsync<int>("SELECT count(*) FROM users WHERE email = @email", new { email }));
+        Assert.Equal((4, 1), await db.QuerySingleAsync<(int, int)>(
+            "SELECT count(*)::int, (count(*) FILTER (WHERE s.voided_at IS NULL))::int FROM signups s JOIN users u ON u.id = s.user_id WHERE u.email = @email", new { email }));
+        // Every mail is a verification mail (an unverified address gets no notices); only the newest link is live.
         var emails = await client.EmailsAsync(email);
-        Assert.Equal(4, emails.Length);
-        Assert.Single(TestJson.VerifyTokens(emails)); // the other three are notices
+        var tokens = TestJson.VerifyTokens(emails);
+        Assert.Equal(emails.Length, tokens.Length);
+        foreach (var stale in tokens.Skip(1))
+            await ProblemAssert.IsProblemAsync(await client.PostJsonAsync("/auth/verify-email", new { token = stale, password = AuthClient.DefaultPassword }), HttpStatusCode.BadRequest, "invalid_token");
+        Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync("/auth/verify-email", new { token = tokens[0], password = AuthClient.DefaultPassword })).StatusCode);
     }
 
     [Fact]
@@ -123,10 +145,10 @@ public sealed class SignupTests(AuthServiceFixture fixture) : IClassFixture<Auth
         await using var db = client.OpenDatabase();
         Assert.Equal([normalized], await db.QueryAsync<string>("SELECT email FROM users WHERE lower(email) = @normalized", new { normalized }));
 
-        // The same address in another spelling is the same, taken, account.
+        // The same address in another spelling is the same (still unverified) account: a fresh link to the same address.
         await client.SignupAsync($"MIXED-{id}@EXAMPLE.com");
-        Assert.Equal(2, (await client.EmailsAsync(normalized)).Length);
-        Assert.Single(TestJson.VerifyTokens(await client.EmailsAsync(normalized)));
+        Assert.Equal(2, TestJson.VerifyTokens(await client.EmailsAsync(normalized)).Length);
+        Assert.Equal(1, await db.ExecuteScalarAsync<int>("SELECT count(*) FROM users WHERE lower(email) = @normalized", new { normalized }));
     }
 
     public static TheoryData<string?, string?, string?, string, string> InvalidFields()

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace AuthService.Tests.Infrastructure;
@@ -31,11 +33,42 @@ public sealed partial class AuthClient(AuthServiceFactory factory)
     public Task<HttpResponseMessage> SignupAsync(string email, string password = DefaultPassword, string? displayName = null) =>
         PostJsonAsync("/auth/signup", new { email, password, displayName });
 
-    /// <summary>The newest emails for <paramref name="to"/> from the dev mailbox.</summary>
+    /// <summary>
+    /// The newest emails for <paramref name="to"/> from the dev mailbox, once the outbox has rendered
+    /// every mail to that address that is due (links are minted when a mail is sent, so a mail queued
+    /// a moment ago is not in the mailbox yet). Mails deferred by the per-address throttle are not due.
+    /// </summary>
     public async Task<JsonElement[]> EmailsAsync(string to)
     {
+        await WaitForRenderedAsync(to);
         var emails = await Http.GetFromJsonAsync<JsonElement[]>($"/dev/emails?to={Uri.EscapeDataString(to)}");
         return emails!;
+    }
+
+    /// <summary>Waits until no outbox row to <paramref name="to"/> is due and still unrendered.</summary>
+    public async Task WaitForRenderedAsync(string to)
+    {
+        const string unrendered = """
+            SELECT count(*) FROM outbox_emails
+            WHERE "to" = @to AND rendered_at IS NULL AND sent_at IS NULL AND dropped_at IS NULL AND next_attempt_at <= @now AND attempts = 0
+            """;
+        // Through the service's own data source: no extra connections per test database, and it copes with server restarts.
+        var dataSource = factory.Services.GetRequiredService<NpgsqlDataSource>();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            try
+            {
+                await using var db = await dataSource.OpenConnectionAsync();
+                if (await db.ExecuteScalarAsync<long>(unrendered, new { to = to.Trim().ToLowerInvariant(), now = factory.Clock.GetUtcNow() }) == 0) return;
+            }
+            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
+            {
+                // the database is restarting (outage tests): try again
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Mail to {to} was not rendered.");
+            await Task.Delay(25);
+        }
     }
 
     /// <summary>Polls the dev mailbox until <paramref name="to"/> has at least <paramref name="count"/> emails.</summary>

@@ -38,6 +38,8 @@ public sealed class AuthServiceFactory(string connectionString, IReadOnlyDiction
             ["Auth:KeyEncryptionKey"] = KeyEncryptionKey,
             ["DevEndpoints:Enabled"] = "true",
             ["Email:PollInterval"] = "00:00:00.200",
+            // Off, as in Development: tests mail one address many times; the throttle tests set it.
+            ["Email:MinIntervalPerAddress"] = "00:00:00",
             // Every in-memory request comes from one unknown address; rate-limit tests lower this.
             ["RateLimits:PermitLimit"] = "100000",
         };

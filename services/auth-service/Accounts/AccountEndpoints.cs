@@ -43,14 +43,40 @@ public static class AccountEndpoints
         return TypedResults.Accepted((string?)null, SignupAccepted);
     }
 
-    public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> VerifyEmail(TokenRequest request, HttpContext http, AccountStore store, CancellationToken ct)
+    /// <summary>
+    /// Single use. When the unverified address saw more than one signup, somebody else may have signed
+    /// up with it first (pre-account hijack): then the link activates its signup's credential only
+    /// for whoever also knows that signup's password, and a missing or wrong password leaves the link
+    /// unused (400 validation_failed, errors.password required|mismatch).
+    /// </summary>
+    public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> VerifyEmail(
+        VerifyEmailRequest request, HttpContext http, Argon2id hasher, AccountStore store, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(request.Token))
             return Problems.Validation(new Dictionary<string, string[]> { ["token"] = [FieldErrors.Required] });
-        if (!OpaqueToken.LooksValid(request.Token) || await store.VerifyEmailAsync(request.Token, RequestOrigin.From(http), ct) is not { } user)
-            return Problems.Create(400, ErrorCodes.InvalidToken, "The verification link is invalid, used or expired");
-        return TypedResults.Ok(user);
+        if (!OpaqueToken.LooksValid(request.Token) || await store.FindVerifyLinkAsync(request.Token, ct) is not { } link)
+            return InvalidVerifyToken();
+        var proven = false;
+        if (link.NeedsPassword)
+        {
+            if (string.IsNullOrEmpty(request.Password)) return PasswordError(FieldErrors.Required);
+            if (!await hasher.VerifyAsync(link.PasswordHash, request.Password, ct)) return PasswordError(FieldErrors.Mismatch);
+            proven = true;
+        }
+        var (outcome, user) = await store.VerifyEmailAsync(link, proven, RequestOrigin.From(http), ct);
+        return outcome switch
+        {
+            VerifyOutcome.Verified => TypedResults.Ok(user!),
+            VerifyOutcome.PasswordRequired => PasswordError(FieldErrors.Required), // a second signup arrived meanwhile
+            _ => InvalidVerifyToken(),
+        };
     }
+
+    private static ProblemHttpResult InvalidVerifyToken() =>
+        Problems.Create(400, ErrorCodes.InvalidToken, "The verification link is invalid, used or expired");
+
+    private static ProblemHttpResult PasswordError(string code) =>
+        Problems.Validation(new Dictionary<string, string[]> { ["password"] = [code] });
 
     public static Results<Accepted<MessageResponse>, ProblemHttpResult> ResendVerification(
         EmailRequest request, AccountStore store, BackgroundWorkQueue background)

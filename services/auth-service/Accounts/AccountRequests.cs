@@ -5,7 +5,8 @@ namespace AuthService.Accounts;
 // Members are nullable on purpose: a missing field is a validation error with a code, not a
 // deserialization failure. Unknown members are refused (JsonRequest).
 public sealed record SignupRequest(string? Email, string? Password, string? DisplayName) : JsonRequest;
-public sealed record TokenRequest(string? Token) : JsonRequest;
+/// <summary>POST /auth/verify-email: <c>password</c> of the link's signup, needed when the address saw more than one signup.</summary>
+public sealed record VerifyEmailRequest(string? Token, string? Password) : JsonRequest;
 public sealed record EmailRequest(string? Email) : JsonRequest;
 public sealed record UpdateProfileRequest(string? DisplayName) : JsonRequest;
 
@@ -18,6 +19,7 @@ public static class FieldErrors
     public const string InvalidFormat = "invalid_format";
     public const string TooLong = "too_long";
     public const string TooShort = "too_short";
+    public const string Mismatch = "mismatch";
 
     /// <summary>displayName: trimmed, 1–100 characters, nothing invisible except inside emoji sequences.</summary>
     public static string? CheckDisplayName(string? value, out string? trimmed)

@@ -17,8 +17,13 @@ public static class EmailServiceCollectionExtensions
         services.AddSingleton<IEmailTransport>(sp => sp.GetRequiredService<IOptions<EmailOptions>>().Value.Transport == "smtp"
             ? sp.GetRequiredService<SmtpEmailTransport>()
             : sp.GetRequiredService<LogEmailTransport>());
+        services.AddSingleton<OutboxMails>().AddOutboxMail<RefreshReuseNoticeMail>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
         return services;
     }
+
+    /// <summary>Plugs a feature's mail kind into the outbox: rows of that kind are rendered by <typeparamref name="T"/> when sent.</summary>
+    public static IServiceCollection AddOutboxMail<T>(this IServiceCollection services) where T : class, IOutboxMail =>
+        services.AddSingleton<IOutboxMail, T>();
 }

@@ -1,3 +1,5 @@
+using System.Data;
+using System.Text.Json;
 using AuthService.Data;
 using AuthService.Options;
 using Dapper;
@@ -24,15 +26,28 @@ public sealed class LogEmailTransport(ILogger<LogEmailTransport> logger) : IEmai
 }
 
 /// <summary>
-/// Delivers pending outbox rows. Rows are claimed with <c>FOR UPDATE SKIP LOCKED</c> and stay locked
-/// while they are sent, so several replicas never send the same row; failures back off exponentially
-/// with jitter and stop after <c>Email:MaxAttempts</c> without holding up other mail.
+/// Delivers pending outbox rows in two steps, each in its own transaction:
+/// <list type="number">
+/// <item>Render: rows of a kind rendered at send time are claimed (<c>FOR UPDATE SKIP LOCKED</c>), the
+/// kind's <see cref="IOutboxMail"/> mints the link and writes subject/text/html, and the row is
+/// marked rendered. Throttled kinds first take a transaction-scoped advisory lock on their (address,
+/// kind) and decide under it: an older row is dropped when a newer one of the kind is pending, and
+/// a row is deferred to the end of <c>Email:MinIntervalPerAddress</c> after the last rendered mail of
+/// the kind, so replicas dispatching at once never both mail one address within the interval. This
+/// transaction is short and holds no SMTP connection, so requests that drop or void mails (password
+/// change) wait for it at most briefly.</item>
+/// <item>Send: rendered rows are claimed <c>FOR UPDATE SKIP LOCKED</c> and stay locked while they are
+/// sent, so several replicas never send the same row; failures back off exponentially with jitter and
+/// stop after <c>Email:MaxAttempts</c> without holding up other mail.</item>
+/// </list>
 /// </summary>
 public sealed class OutboxDispatcher(
-    NpgsqlDataSource dataSource, IEmailTransport transport, IOptions<EmailOptions> options,
+    NpgsqlDataSource dataSource, IEmailTransport transport, OutboxMails mails, IOptions<EmailOptions> options,
     StartupGate gate, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     private const int BatchSize = 20;
+    // First key of the two-key advisory locks on (address, kind); the two-key space is separate from the one-key one.
+    private const int ThrottleLockClass = 0x6d61696c; // "mail"
     private readonly EmailOptions email = options.Value;
 
     // Quick in-process retries ride out a blip; longer outages fall back to the row's persisted backoff.
@@ -54,7 +69,7 @@ public sealed class OutboxDispatcher(
         {
             try
             {
-                while (await DispatchBatchAsync(stoppingToken) == BatchSize) { }
+                while (await DispatchBatchAsync(stoppingToken) >= BatchSize) { }
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException)
             {
@@ -79,12 +94,100 @@ public sealed class OutboxDispatcher(
         }
     }
 
-    /// <summary>Sends one batch of due rows; returns how many were claimed.</summary>
-    public async Task<int> DispatchBatchAsync(CancellationToken ct)
+    /// <summary>Renders one batch of due rows, then sends one batch; returns how many rows were claimed in all.</summary>
+    public async Task<int> DispatchBatchAsync(CancellationToken ct) => await RenderBatchAsync(ct) + await SendBatchAsync(ct);
+
+    /// <summary>Renders (or drops, or defers) one batch of due unrendered rows; returns how many were claimed.</summary>
+    public async Task<int> RenderBatchAsync(CancellationToken ct)
+    {
+        const string claim = """
+            SELECT id, "to", kind, params::text AS params, user_id, text IS NOT NULL AS prerendered, attempts,
+                   hashtext("to" || ' ' || kind) AS lock_key
+            FROM outbox_emails
+            WHERE rendered_at IS NULL AND sent_at IS NULL AND dropped_at IS NULL AND next_attempt_at <= @now AND attempts < @maxAttempts
+            ORDER BY id LIMIT @BatchSize
+            FOR UPDATE SKIP LOCKED
+            """;
+        const string newerPending = """
+            SELECT EXISTS (SELECT 1 FROM outbox_emails
+                           WHERE "to" = @to AND kind = @kind AND id > @id AND rendered_at IS NULL AND sent_at IS NULL AND dropped_at IS NULL)
+            """;
+        const string lastRendered = """SELECT max(rendered_at) FROM outbox_emails WHERE "to" = @to AND kind = @kind AND rendered_at IS NOT NULL AND dropped_at IS NULL""";
+        const string drop = "UPDATE outbox_emails SET dropped_at = @now WHERE id = @id";
+        const string defer = "UPDATE outbox_emails SET next_attempt_at = @until WHERE id = @id";
+        const string markRendered = """
+            UPDATE outbox_emails SET subject = COALESCE(@Subject, subject), text = COALESCE(@Text, text), html = COALESCE(@Html, html), rendered_at = @now
+            WHERE id = @id
+            """;
+        const string markFailed = """
+            UPDATE outbox_emails SET attempts = attempts + 1, last_error = @error, next_attempt_at = @next WHERE id = @id
+            """;
+
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var now = clock.GetUtcNow();
+        var rows = (await conn.QueryAsync<RenderRow>(new CommandDefinition(claim, new { now, maxAttempts = email.MaxAttempts, BatchSize }, tx, cancellationToken: ct))).ToList();
+        var interval = email.MinIntervalPerAddress;
+        bool Throttled(RenderRow row) => interval > TimeSpan.Zero && !row.prerendered && mails.Find(row.kind) is { Throttled: true };
+
+        // Every replica takes these locks in ascending order, so two dispatchers cannot deadlock on them.
+        foreach (var key in rows.Where(Throttled).Select(r => r.lock_key).Distinct().Order())
+            await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@ThrottleLockClass, @key)", new { ThrottleLockClass, key }, tx, cancellationToken: ct));
+
+        foreach (var row in rows)
+        {
+            var args = new { row.id, row.to, row.kind, now };
+            if (Throttled(row))
+            {
+                // Only the newest pending mail of a kind matters (the fresh link of the latest signup or reset request).
+                if (await conn.ExecuteScalarAsync<bool>(new CommandDefinition(newerPending, args, tx, cancellationToken: ct)))
+                {
+                    await conn.ExecuteAsync(new CommandDefinition(drop, args, tx, cancellationToken: ct));
+                    continue;
+                }
+                var last = await conn.ExecuteScalarAsync<DateTime?>(new CommandDefinition(lastRendered, args, tx, cancellationToken: ct));
+                if (last is { } l && DbTime.Utc(l) + interval > now)
+                {
+                    await conn.ExecuteAsync(new CommandDefinition(defer, new { row.id, until = DbTime.Utc(l) + interval }, tx, cancellationToken: ct));
+                    continue;
+                }
+            }
+
+            // A savepoint per row: a renderer that fails (a bug, a vanished account) backs off that row alone.
+            await tx.SaveAsync("render", ct);
+            try
+            {
+                EmailMessage? message = null;
+                if (!row.prerendered)
+                {
+                    var mail = mails.Find(row.kind) ?? throw new InvalidOperationException($"No renderer for outbox mail kind '{row.kind}'.");
+                    using var parameters = JsonDocument.Parse(row.@params ?? "null");
+                    message = await mail.RenderAsync(new OutboxRenderContext(conn, tx, row.id, row.to, row.user_id, parameters.RootElement.Clone(), now), ct);
+                }
+                if (message is null && !row.prerendered) await conn.ExecuteAsync(new CommandDefinition(drop, args, tx, cancellationToken: ct));
+                else await conn.ExecuteAsync(new CommandDefinition(markRendered,
+                    new { row.id, now, message?.Subject, message?.Text, message?.Html }, tx, cancellationToken: ct));
+                await tx.ReleaseAsync("render", ct);
+            }
+            // A lost connection is the database's outage, not the row's fault: the outer loop logs it as such.
+            catch (Exception e) when (e is not OperationCanceledException && conn.State == ConnectionState.Open)
+            {
+                await tx.RollbackAsync("render", ct);
+                logger.LogError(e, "Email {Id} of kind {Kind} could not be rendered", row.id, row.kind);
+                await conn.ExecuteAsync(new CommandDefinition(markFailed,
+                    new { row.id, error = Truncate(e.Message), next = now + Backoff(row.attempts + 1) }, tx, cancellationToken: ct));
+            }
+        }
+        await tx.CommitAsync(ct);
+        return rows.Count;
+    }
+
+    /// <summary>Sends one batch of due rendered rows; returns how many were claimed.</summary>
+    public async Task<int> SendBatchAsync(CancellationToken ct)
     {
         const string claim = """
             SELECT id, "to", subject, text, html, attempts FROM outbox_emails
-            WHERE sent_at IS NULL AND next_attempt_at <= @now AND attempts < @maxAttempts
+            WHERE rendered_at IS NOT NULL AND sent_at IS NULL AND dropped_at IS NULL AND next_attempt_at <= @now AND attempts < @maxAttempts
             ORDER BY id LIMIT @BatchSize
             FOR UPDATE SKIP LOCKED
             """;
@@ -127,5 +230,6 @@ public sealed class OutboxDispatcher(
 
 #pragma warning disable IDE1006 // snake_case: Dapper maps by column name
     private sealed record Row(long id, string to, string subject, string text, string html, int attempts);
+    private sealed record RenderRow(long id, string to, string kind, string? @params, Guid? user_id, bool prerendered, int attempts, int lock_key);
 #pragma warning restore IDE1006
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using AuthService.Data;
 using Dapper;
 using Npgsql;
@@ -8,25 +9,68 @@ public sealed record OutboxEmail(long Id, string To, string Subject, string Text
 
 /// <summary>
 /// The transactional outbox: an email is a row written in the same transaction as the change that
-/// causes it, so none is lost and none is sent for a change that rolled back.
+/// causes it, so none is lost and none is sent for a change that rolled back. Writing a row only
+/// inserts, so a request never waits for a dispatcher that is busy sending.
 /// </summary>
 public static class OutboxStore
 {
+    /// <summary>Queues a mail rendered now (kind <c>notice</c>): nothing in it goes stale, it is not throttled.</summary>
     public static Task EnqueueAsync(NpgsqlConnection conn, NpgsqlTransaction tx, EmailMessage message, DateTimeOffset now, CancellationToken ct)
     {
         const string sql = """
-            INSERT INTO outbox_emails ("to", subject, text, html, created_at, next_attempt_at)
-            VALUES (@To, @Subject, @Text, @Html, @now, @now)
+            INSERT INTO outbox_emails ("to", subject, text, html, created_at, next_attempt_at, rendered_at)
+            VALUES (@To, @Subject, @Text, @Html, @now, @now, @now)
             """;
         return conn.ExecuteAsync(new CommandDefinition(sql, new { message.To, message.Subject, message.Text, message.Html, now }, tx, cancellationToken: ct));
     }
 
+    /// <summary>
+    /// Queues a mail of <paramref name="kind"/> that its registered <see cref="IOutboxMail"/> renders at
+    /// send time from <paramref name="parameters"/> (serialized to jsonb; never put a secret there).
+    /// </summary>
+    public static Task EnqueueAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string to, string kind, Guid? userId, object? parameters,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        const string sql = """
+            INSERT INTO outbox_emails ("to", kind, params, user_id, created_at, next_attempt_at)
+            VALUES (@to, @kind, @json::jsonb, @userId, @now, @now)
+            """;
+        var json = parameters is null ? null : JsonSerializer.Serialize(parameters);
+        return conn.ExecuteAsync(new CommandDefinition(sql, new { to, kind, json, userId, now }, tx, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// Drops the user's unsent mails of <paramref name="kinds"/> (their links are being voided). A row
+    /// being rendered right now is waited for (a short transaction that holds no SMTP connection), so
+    /// the token it mints is visible to the caller's next statement and can be voided too; a row
+    /// being sent right now is skipped rather than waited for (it is on the wire already).
+    /// </summary>
+    public static async Task DropPendingAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid userId, string[] kinds, DateTimeOffset now, CancellationToken ct)
+    {
+        const string unrendered = """
+            UPDATE outbox_emails SET dropped_at = @now
+            WHERE user_id = @userId AND kind = ANY(@kinds) AND rendered_at IS NULL AND sent_at IS NULL AND dropped_at IS NULL
+            """;
+        const string renderedUnsent = """
+            UPDATE outbox_emails SET dropped_at = @now
+            WHERE id IN (SELECT id FROM outbox_emails
+                         WHERE user_id = @userId AND kind = ANY(@kinds) AND sent_at IS NULL AND dropped_at IS NULL
+                         FOR UPDATE SKIP LOCKED)
+            """;
+        await conn.ExecuteAsync(new CommandDefinition(unrendered, new { userId, kinds, now }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(renderedUnsent, new { userId, kinds, now }, tx, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// Rendered mails only (a row waiting to be rendered has no text yet), dropped ones never: what did
+    /// or will go out, newest first by when it was rendered (a deferred mail is newer than its row id says).
+    /// </summary>
     public static async Task<IReadOnlyList<OutboxEmail>> ListForRecipientAsync(NpgsqlDataSource dataSource, string? to, CancellationToken ct)
     {
         const string sql = """
             SELECT id, "to", subject, text, html, created_at, sent_at FROM outbox_emails
-            WHERE @to::text IS NULL OR "to" = @to
-            ORDER BY id DESC LIMIT 100
+            WHERE (@to::text IS NULL OR "to" = @to) AND text IS NOT NULL AND dropped_at IS NULL
+            ORDER BY COALESCE(rendered_at, created_at) DESC, id DESC LIMIT 100
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var rows = await conn.QueryAsync<Row>(new CommandDefinition(sql, new { to }, cancellationToken: ct));

@@ -10,6 +10,11 @@ public sealed class EmailOptions
     public string From { get; set; } = "no-reply@localhost";
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
     public int MaxAttempts { get; set; } = 8;
+    /// <summary>
+    /// At most one mail of each throttled kind (verification, reset, signup on a taken address) per
+    /// address per interval; the newest one waiting goes out when it ends. Zero switches it off.
+    /// </summary>
+    public TimeSpan MinIntervalPerAddress { get; set; } = TimeSpan.FromMinutes(1);
     public SmtpOptions Smtp { get; set; } = new();
 }
 

@@ -16,7 +16,8 @@ public static class OptionsRegistration
             });
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section).ValidateOnStart()
-            .Validate(o => o.Transport is "log" or "smtp", "Email:Transport must be 'log' or 'smtp'.");
+            .Validate(o => o.Transport is "log" or "smtp", "Email:Transport must be 'log' or 'smtp'.")
+            .Validate(o => o.MinIntervalPerAddress >= TimeSpan.Zero, "Email:MinIntervalPerAddress must not be negative (00:00:00 switches it off).");
         services.AddOptions<DevEndpointsOptions>().BindConfiguration(DevEndpointsOptions.Section);
         return builder;
     }

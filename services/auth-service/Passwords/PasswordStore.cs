@@ -17,21 +17,20 @@ public sealed class PasswordStore(NpgsqlDataSource dataSource, EmailTemplates te
 {
     private readonly AuthOptions auth = options.Value;
 
-    /// <summary>Queues a reset email when the account exists; a new token retires every older one.</summary>
+    /// <summary>
+    /// Queues a reset email when the account exists. Its token is minted when the mail is sent
+    /// (<see cref="PasswordResetMail"/>), and from then on only the newest reset token of the account
+    /// works: a link already in hand keeps working until the next one is actually mailed.
+    /// </summary>
     public async Task RequestResetAsync(string email, RequestOrigin origin, CancellationToken ct)
     {
         const string find = "SELECT id FROM users WHERE email = @email";
-        const string retireOlder = """
-            UPDATE email_tokens SET used_at = @now WHERE user_id = @userId AND purpose = 'reset' AND used_at IS NULL
-            """;
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var userId = await conn.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(find, new { email }, tx, cancellationToken: ct));
         if (userId is null) return;
-        await conn.ExecuteAsync(new CommandDefinition(retireOlder, new { userId, now }, tx, cancellationToken: ct));
-        var token = await AccountStore.CreateEmailTokenAsync(conn, tx, userId.Value, "reset", now + auth.ResetPasswordTokenLifetime, now, ct);
-        await OutboxStore.EnqueueAsync(conn, tx, templates.ResetPassword(email, token), now, ct);
+        await OutboxStore.EnqueueAsync(conn, tx, email, EmailLinks.ResetKind, userId, null, now, ct);
         await AuditLog.WriteAsync(conn, tx, AuditKinds.PasswordResetRequested, userId, origin, now, null, ct);
         await tx.CommitAsync(ct);
     }
@@ -42,6 +41,7 @@ public sealed class PasswordStore(NpgsqlDataSource dataSource, EmailTemplates te
         const string sql = """
             SELECT u.id AS UserId, u.email AS Email FROM email_tokens t JOIN users u ON u.id = t.user_id
             WHERE t.token_hash = @tokenHash AND t.purpose = 'reset' AND t.used_at IS NULL AND t.expires_at > @now
+              AND NOT EXISTS (SELECT 1 FROM email_tokens n WHERE n.user_id = t.user_id AND n.purpose = 'reset' AND n.id > t.id)
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         return await conn.QuerySingleOrDefaultAsync<ResetTarget>(new CommandDefinition(sql,
@@ -55,8 +55,9 @@ public sealed class PasswordStore(NpgsqlDataSource dataSource, EmailTemplates te
     public async Task<bool> ResetAsync(string token, ResetTarget target, string passwordHash, RequestOrigin origin, CancellationToken ct)
     {
         const string consume = """
-            UPDATE email_tokens SET used_at = @now
+            UPDATE email_tokens t SET used_at = @now
             WHERE token_hash = @tokenHash AND purpose = 'reset' AND used_at IS NULL AND expires_at > @now
+              AND NOT EXISTS (SELECT 1 FROM email_tokens n WHERE n.user_id = t.user_id AND n.purpose = 'reset' AND n.id > t.id)
             """;
         // Following the emailed link proves the address, so it also counts as verification.
         const string setPassword = """
@@ -71,6 +72,9 @@ public sealed class PasswordStore(NpgsqlDataSource dataSource, EmailTemplates te
             return false;
         await conn.ExecuteAsync(new CommandDefinition(setPassword, new { passwordHash, now, target.UserId }, tx, cancellationToken: ct));
         await SessionStore.RevokeAllForUserAsync(conn, tx, target.UserId, "password_reset", exceptSessionId: null, now, ct);
+        // The password is the account's credential now: other reset links, verify links and pending
+        // signups (an unverified address's other credentials) die with the change.
+        await EmailLinks.VoidAllAsync(conn, tx, target.UserId, now, ct);
         await OutboxStore.EnqueueAsync(conn, tx, templates.PasswordChanged(target.Email), now, ct);
         await AuditLog.WriteAsync(conn, tx, AuditKinds.PasswordReset, target.UserId, origin, now, null, ct);
         await tx.CommitAsync(ct);
@@ -84,7 +88,10 @@ public sealed class PasswordStore(NpgsqlDataSource dataSource, EmailTemplates te
             "SELECT password_hash FROM users WHERE id = @userId", new { userId }, cancellationToken: ct));
     }
 
-    /// <summary>Sets a new password for a signed-in user; the caller's session survives, the others are revoked.</summary>
+    /// <summary>
+    /// Sets a new password for a signed-in user; the caller's session survives, the others are revoked,
+    /// and every open credential-bearing email link (reset, verify, email change) is voided with its unsent mail.
+    /// </summary>
     public async Task ChangeAsync(UserResponse user, Guid currentSessionId, string passwordHash, RequestOrigin origin, CancellationToken ct)
     {
         const string setPassword = "UPDATE users SET password_hash = @passwordHash, updated_at = @now WHERE id = @Id";
@@ -93,6 +100,7 @@ public sealed class PasswordStore(NpgsqlDataSource dataSource, EmailTemplates te
         await using var tx = await conn.BeginTransactionAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition(setPassword, new { passwordHash, now, user.Id }, tx, cancellationToken: ct));
         await SessionStore.RevokeAllForUserAsync(conn, tx, user.Id, "password_change", currentSessionId, now, ct);
+        await EmailLinks.VoidAllAsync(conn, tx, user.Id, now, ct);
         await OutboxStore.EnqueueAsync(conn, tx, templates.PasswordChanged(user.Email), now, ct);
         await AuditLog.WriteAsync(conn, tx, AuditKinds.PasswordChanged, user.Id, origin, now, null, ct);
         await tx.CommitAsync(ct);

@@ -94,18 +94,54 @@ $("signup-form").addEventListener("submit", async (event) => {
   status(response.ok ? "Signed up: check the mailbox" : problemText(await response.json()));
 });
 
-$("verify-button").addEventListener("click", async () => {
-  const email = $("signup-email").value;
-  const emails = await (await fetch(`/dev/emails?to=${encodeURIComponent(email)}`)).json();
-  const link = emails.map((e) => e.text.match(/verify-email\?token=([\w-]+)/)).find(Boolean);
-  if (!link) { status("No verification email yet"); return; }
+// Mail is rendered (its link minted) by the outbox dispatcher a moment after the signup: poll briefly.
+async function newestVerifyToken(email) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const emails = await (await fetch(`/dev/emails?to=${encodeURIComponent(email)}`)).json();
+    const link = emails.map((e) => e.text.match(/verify-email\?token=([\w-]+)/)).find(Boolean);
+    if (link) return link[1];
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return null;
+}
+
+let pendingVerifyToken = null;
+
+async function verify(token, password) {
   const response = await fetch("/auth/verify-email", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ token: link[1] }),
+    body: JSON.stringify(password === undefined ? { token } : { token, password }),
   });
-  status(response.ok ? "Email verified" : problemText(await response.json()));
+  if (response.ok) {
+    pendingVerifyToken = null;
+    $("verify-password-form").hidden = true;
+    status("Email verified");
+    return;
+  }
+  const problem = await response.json();
+  // More than one signup used this address: the link works only with its signup's password (the token stays unused).
+  if (problem.code === "validation_failed" && problem.errors && problem.errors.password) {
+    pendingVerifyToken = token;
+    $("verify-password-form").hidden = false;
+    $("verify-password").focus();
+    status(problem.errors.password.includes("mismatch") ? "That is not the password of this signup" : "Enter the password you signed up with");
+    return;
+  }
+  status(problemText(problem));
+}
+
+$("verify-button").addEventListener("click", async () => {
+  const email = $("signup-email").value;
+  const token = await newestVerifyToken(email);
+  if (!token) { status("No verification email yet"); return; }
+  await verify(token);
   $("signin-email").value = email;
+});
+
+$("verify-password-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (pendingVerifyToken) await verify(pendingVerifyToken, $("verify-password").value);
 });
 
 $("signin-form").addEventListener("submit", async (event) => {
