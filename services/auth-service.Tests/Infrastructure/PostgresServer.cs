@@ -49,7 +49,12 @@ public sealed class PostgresServer
             await using var cmd = new NpgsqlCommand($"CREATE DATABASE {name}", conn);
             await cmd.ExecuteNonQueryAsync();
         }
-        return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name, MaxPoolSize = 30 }.ConnectionString;
+        // Idle connections are closed soon: the tests' own pools (one per database) would otherwise stay
+        // open for minutes after their class is done, and a full run has many classes.
+        return new NpgsqlConnectionStringBuilder(AdminConnectionString)
+        {
+            Database = name, MaxPoolSize = 30, ConnectionIdleLifetime = 10, ConnectionPruningInterval = 5,
+        }.ConnectionString;
     }
 
     /// <summary>Stops the ephemeral server (fast shutdown), for outage tests.</summary>
@@ -103,7 +108,7 @@ public sealed class PostgresServer
     }
 
     private static string ServerOptions(int port, string dir) =>
-        $"-p {port} -c listen_addresses=127.0.0.1 -k {dir} -c max_connections=400 -c fsync=off " +
+        $"-p {port} -c listen_addresses=127.0.0.1 -k {dir} -c max_connections=1000 -c fsync=off " +
         "-c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB";
 
     private Task PgCtlAsync(params string[] args) =>

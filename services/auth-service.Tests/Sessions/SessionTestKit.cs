@@ -117,6 +117,14 @@ public static class SessionTestKit
             """, new { hash = Sha256(token) });
     }
 
+    /// <summary>Asserts <paramref name="actualUtc"/> lies in [<paramref name="from"/>, <paramref name="from"/> + <paramref name="span"/>], to PostgreSQL's precision.</summary>
+    public static void Between(DateTimeOffset from, TimeSpan span, DateTime actualUtc)
+    {
+        var offset = actualUtc - from.UtcDateTime;
+        Assert.True(offset > TimeSpan.FromMilliseconds(-1) && offset < span + TimeSpan.FromMilliseconds(1),
+            $"Expected {from:O} + [0, {span.TotalMilliseconds:F1} ms], got {actualUtc:O}");
+    }
+
     /// <summary>Asserts two instants are equal to PostgreSQL's microsecond precision.</summary>
     public static void SameInstant(DateTimeOffset expected, DateTime actualUtc)
     {
