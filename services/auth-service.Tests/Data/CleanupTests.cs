@@ -63,6 +63,29 @@ public sealed class CleanupTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunOnce_RemovesVoidedSignupsAndDroppedMailPastRetention_KeepsRecentOnes()
+    {
+        await using var db = client.OpenDatabase();
+        var email = await client.CreateVerifiedUserAsync();
+        var userId = await db.ExecuteScalarAsync<Guid>("SELECT id FROM users WHERE email = @email", new { email });
+        var old = Now - CleanupService.Retention - TimeSpan.FromHours(1);
+        var recent = Now - TimeSpan.FromHours(1);
+        var signups = await IdsAsync(db, """
+            INSERT INTO signups (user_id, password_hash, created_at, voided_at)
+            VALUES (@userId, 'x', @old, @old), (@userId, 'x', @old, @recent) RETURNING id
+            """, new { userId, old, recent });
+        var mail = await IdsAsync(db, """
+            INSERT INTO outbox_emails ("to", kind, created_at, next_attempt_at, dropped_at)
+            VALUES (@email, 'verify_email', @old, @old, @old), (@email, 'verify_email', @old, @old, @recent) RETURNING id
+            """, new { email, old, recent });
+
+        await Cleanup.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal([signups[1]], await IdsAsync(db, "SELECT id FROM signups WHERE id = ANY(@signups)", new { signups }));
+        Assert.Equal([mail[1]], await IdsAsync(db, "SELECT id FROM outbox_emails WHERE id = ANY(@mail)", new { mail }));
+    }
+
+    [Fact]
     public async Task RunOnce_EightDaysLater_RemovesDeadRows_KeepsLiveOnes()
     {
         await using var db = client.OpenDatabase();

@@ -17,7 +17,8 @@ public static class AccountEndpoints
     {
         var auth = app.MapGroup("/auth").WithTags("Accounts");
         auth.MapPost("/signup", Signup).WithName("Signup").RequireRateLimiting(RateLimits.Credentials);
-        auth.MapPost("/verify-email", VerifyEmail).WithName("VerifyEmail");
+        auth.MapPost("/verify-email", VerifyEmail).WithName("VerifyEmail")
+            .RequireRateLimiting(RateLimits.Credentials); // after a repeated signup it checks a password
         auth.MapPost("/resend-verification", ResendVerification).WithName("ResendVerification").RequireRateLimiting(RateLimits.Credentials);
 
         var me = auth.MapGroup("/me").RequireAuthorization();

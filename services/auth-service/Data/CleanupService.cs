@@ -4,9 +4,10 @@ using Npgsql;
 namespace AuthService.Data;
 
 /// <summary>
-/// Deletes what no request can use any more: expired or used email tokens, sessions dead for
-/// longer than <see cref="Retention"/> (their refresh tokens go with them), delivered mail, old
-/// lockout rows and signing keys that left the JWKS. In batches, so a large backlog never holds long locks.
+/// Deletes what no request can use any more: expired or used email tokens, voided signups,
+/// sessions dead for longer than <see cref="Retention"/> (their refresh tokens go with them),
+/// delivered or dropped mail, old lockout rows and signing keys that left the JWKS. In batches, so a
+/// large backlog never holds long locks.
 /// </summary>
 public sealed class CleanupService(NpgsqlDataSource dataSource, StartupGate gate, TimeProvider clock, ILogger<CleanupService> logger)
     : BackgroundService
@@ -28,7 +29,11 @@ public sealed class CleanupService(NpgsqlDataSource dataSource, StartupGate gate
         """,
         """
         DELETE FROM outbox_emails WHERE id IN (
-            SELECT id FROM outbox_emails WHERE sent_at < @cutoff LIMIT @BatchSize)
+            SELECT id FROM outbox_emails WHERE sent_at < @cutoff OR dropped_at < @cutoff LIMIT @BatchSize)
+        """,
+        """
+        DELETE FROM signups WHERE id IN (
+            SELECT id FROM signups WHERE voided_at < @cutoff LIMIT @BatchSize)
         """,
         """
         DELETE FROM signing_keys WHERE kid IN (

@@ -12,6 +12,7 @@ CREATE TABLE signups (
 CREATE INDEX signups_user_id ON signups (user_id, id);
 
 ALTER TABLE email_tokens ADD COLUMN signup_id bigint REFERENCES signups (id) ON DELETE CASCADE;
+CREATE INDEX email_tokens_signup_id ON email_tokens (signup_id) WHERE signup_id IS NOT NULL;
 
 -- Unverified users from before this migration: their credential becomes their one signup, and
 -- their open verify links belong to it. Links of verified users stay unbound and so stop working.
