@@ -28,6 +28,8 @@ public static class AuditKinds
     public const string PasswordResetRequested = "password_reset_requested";
     public const string PasswordReset = "password_reset";
     public const string PasswordChanged = "password_changed";
+    /// <summary>A stored hash replaced at signin: bcrypt → Argon2id, or Argon2id with the configured parameters.</summary>
+    public const string PasswordRehashed = "password_rehashed";
     public const string SessionRevoked = "session_revoked";
 }
 

@@ -58,7 +58,7 @@ public static class SessionEndpoints
 
         if (hasFailures) await lockout.ResetAsync(email!, ct); // a clean record costs no extra write
         if (hasher.NeedsRehash(credentials.PasswordHash))
-            await accounts.UpdatePasswordHashAsync(credentials.User.Id, await hasher.HashAsync(request.Password!, ct), ct);
+            await accounts.UpdatePasswordHashAsync(credentials.User.Id, credentials.PasswordHash, await hasher.HashAsync(request.Password!, ct), origin, ct);
 
         var session = await sessions.CreateAsync(credentials.User.Id, origin, ct);
         cookie.Write(http.Response, session.RefreshToken, session.ExpiresAt);
