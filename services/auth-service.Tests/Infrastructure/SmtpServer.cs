@@ -185,7 +185,7 @@ public sealed partial class SmtpServer : IAsyncDisposable
         return value ?? "";
     }
 
-    /// <summary>Decodes RFC 2047 encoded words (=?utf-8?B?…?=), which System.Net.Mail uses for non-ASCII subjects.</summary>
+    /// <summary>Decodes RFC 2047 encoded words (=?utf-8?B?…?=), which MimeKit uses for non-ASCII subjects.</summary>
     private static string DecodeSubject(string value) =>
         Regex.Replace(Regex.Replace(value, @"\?=\s+=\?", "?==?"), @"=\?([^?]+)\?([BbQq])\?([^?]*)\?=", m =>
         {
