@@ -37,7 +37,7 @@ db-start:
 db-stop:
 	./scripts/pg-local.sh stop
 
-## deps: machine packages the service and tests need (PostgreSQL server binaries, libsodium)
+## deps: machine packages the service and tests need (PostgreSQL server binaries, aiosmtpd, Chromium)
 deps:
 	./scripts/install-deps.sh
 

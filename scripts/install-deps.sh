@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the service and its tests need, when they are missing:
-# PostgreSQL server binaries (initdb, pg_ctl), libsodium (Argon2id), aiosmtpd (tests' SMTP server)
-# and Chromium (browser tests).
+# PostgreSQL server binaries (initdb, pg_ctl), aiosmtpd (tests' SMTP server) and Chromium (browser tests).
+# libsodium (Argon2id) is not among them: it comes from NuGet (the libsodium package's native builds).
 set -euo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
-ldconfig -p 2>/dev/null | grep -q 'libsodium\.so' || need+=(libsodium23)
 # The browser tests drive Debian's Chromium (Playwright's own browser download cannot work here).
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # The tests' SMTP server (aiosmtpd), run by Debian's own python3.

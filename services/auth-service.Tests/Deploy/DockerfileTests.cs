@@ -4,7 +4,8 @@ namespace AuthService.Tests.Deploy;
 
 /// <summary>
 /// No Docker engine runs here, so the image definition is checked statically: a multi-stage build
-/// whose runtime stage is the ASP.NET image with libsodium and ICU (never invariant globalization),
+/// whose runtime stage is the ASP.NET image with ICU (never invariant globalization) and no libsodium
+/// package (the app carries its own, from NuGet), a locked restore from the central package files,
 /// a non-root user, one exposed port that the app listens on, a health check, and an entrypoint
 /// that runs the published assembly.
 /// </summary>
@@ -27,9 +28,32 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
-    public void RuntimeStage_InstallsLibsodium_ForArgon2id()
+    public void RuntimeStage_InstallsNoLibsodium_ButCurlForTheHealthCheck()
     {
-        Assert.Contains(RuntimeStage, l => l.StartsWith("RUN ", StringComparison.Ordinal) && l.Contains("apt-get install") && l.Contains("libsodium23"));
+        // Argon2id's libsodium is published with the app (runtimes/<rid>/native/, the libsodium NuGet package).
+        Assert.DoesNotContain(Lines, l => l.Contains("libsodium", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(RuntimeStage, l => l.StartsWith("RUN ", StringComparison.Ordinal) && l.Contains("apt-get install") && l.Contains(" curl"));
+    }
+
+    [Fact]
+    public void BuildStage_CopiesPackageFilesAndLockFile_ThenRestoresLocked()
+    {
+        // Versions live in Directory.Packages.props, the resolved graph in packages.lock.json, the SDK band
+        // in global.json: all must be in the build context before the restore, which must not re-resolve.
+        var restore = Array.FindIndex(Lines, l => l.StartsWith("RUN dotnet restore ", StringComparison.Ordinal));
+        Assert.True(restore >= 0, "no RUN dotnet restore");
+        Assert.Contains("--locked-mode", Lines[restore]);
+        var copied = Lines.Take(restore).Where(l => l.StartsWith("COPY ", StringComparison.Ordinal))
+            .SelectMany(l => l.Split(' ').Skip(1).SkipLast(1)).ToArray();
+        foreach (var file in new[] { "global.json", "Directory.Build.props", "Directory.Packages.props",
+                     "services/auth-service/AuthService.csproj", "services/auth-service/packages.lock.json" })
+        {
+            Assert.Contains(file, copied);
+            Assert.True(File.Exists(Path.Combine(Root, file)), $"{file} is copied but missing from the repository");
+        }
+        var publish = Array.FindIndex(Lines, l => l.StartsWith("RUN dotnet publish ", StringComparison.Ordinal));
+        Assert.InRange(restore, 0, publish - 1);
+        Assert.Contains("--no-restore", Lines[publish]);
     }
 
     [Fact]
@@ -49,7 +73,7 @@ public sealed partial class DockerfileTests
     public void BuildStage_CopiesDirectoryBuildProps_BeforePublishing()
     {
         // The runtime configuration lives there; without it the image's runtimeconfig.json would differ from the tested one.
-        var copy = Array.FindIndex(Lines, l => l.StartsWith("COPY Directory.Build.props ", StringComparison.Ordinal));
+        var copy = Array.FindIndex(Lines, l => l.StartsWith("COPY ", StringComparison.Ordinal) && l.Split(' ').Contains("Directory.Build.props"));
         var publish = Array.FindIndex(Lines, l => l.StartsWith("RUN dotnet publish ", StringComparison.Ordinal));
         Assert.InRange(copy, 0, publish - 1);
     }

@@ -8,24 +8,68 @@ namespace AuthService.Tests.Infrastructure;
 
 public sealed record ReceivedEmail(string To, string Subject, string Raw);
 
+/// <summary>How the test SMTP server listens: TLS (<c>starttls</c> required, or <c>smtps</c> from the first byte)
+/// with a PEM certificate and key, and AUTH required with these credentials when <see cref="Username"/> is set.</summary>
+public sealed record SmtpServerOptions(string Tls = "none", string? CertificatePem = null, string? KeyPem = null,
+    string? Username = null, string? Password = null);
+
 /// <summary>
 /// A real SMTP server for the tests: Debian's aiosmtpd (python3-aiosmtpd, installed by
 /// scripts/install-deps.sh) writing every accepted message to a maildir that the test reads.
-/// Can be stopped and started again on the same port to simulate an outage.
+/// Can be stopped and started again on the same port to simulate an outage. With
+/// <see cref="SmtpServerOptions"/> it speaks TLS and/or requires AUTH (a small aiosmtpd script), and
+/// stamps each stored message with <c>X-Test-Tls</c> (the TLS version, or <c>none</c>) and
+/// <c>X-Test-Auth</c> (the login, or <c>none</c>), so a test sees how the mail arrived.
 /// </summary>
 public sealed partial class SmtpServer : IAsyncDisposable
 {
     private readonly string maildir = Path.Combine(Path.GetTempPath(), $"auth-tests-smtp-{Guid.NewGuid():N}");
+    private readonly SmtpServerOptions? options;
     private Process? process;
+
+    private SmtpServer(SmtpServerOptions? options) => this.options = options;
 
     public int Port { get; } = FreePort();
 
-    public static async Task<SmtpServer> StartAsync()
+    public static async Task<SmtpServer> StartAsync(SmtpServerOptions? options = null)
     {
-        var server = new SmtpServer();
+        var server = new SmtpServer(options);
         await server.StartAgainAsync();
         return server;
     }
+
+    private const string Script = """
+        import asyncio, json, ssl, sys
+        from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+        from aiosmtpd.handlers import Mailbox
+        cfg = json.loads(sys.argv[1])
+        class Stamped(Mailbox):
+            async def handle_DATA(self, server, session, envelope):
+                message = self.prepare_message(session, envelope)
+                tls = server.transport.get_extra_info("ssl_object") if server.transport else None
+                message["X-Test-Tls"] = tls.version() if tls else "none"
+                message["X-Test-Auth"] = session.login_data.decode() if session.authenticated and session.login_data else "none"
+                self.handle_message(message)
+                return "250 OK"
+        def context():
+            c = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            c.load_cert_chain(cfg["cert"], cfg["key"])
+            return c
+        authenticator = None
+        if cfg.get("user"):
+            def authenticator(server, session, envelope, mechanism, data):
+                ok = isinstance(data, LoginPassword) and data.login == cfg["user"].encode() and data.password == cfg["password"].encode()
+                return AuthResult(success=True, auth_data=data) if ok else AuthResult(success=False, handled=False)
+        handler = Stamped(cfg["maildir"])
+        starttls = cfg["tls"] == "starttls"
+        def factory():
+            return SMTP(handler, tls_context=context() if starttls else None, require_starttls=starttls,
+                        authenticator=authenticator, auth_required=authenticator is not None, auth_require_tls=False)
+        loop = asyncio.new_event_loop()
+        loop.run_until_complete(loop.create_server(factory, host="127.0.0.1", port=cfg["port"],
+                                                   ssl=context() if cfg["tls"] == "smtps" else None))
+        loop.run_forever()
+        """;
 
     public async Task StartAgainAsync()
     {
@@ -34,8 +78,26 @@ public sealed partial class SmtpServer : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[] { "-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port}", "-c", "aiosmtpd.handlers.Mailbox", maildir })
-            psi.ArgumentList.Add(arg);
+        if (options is null)
+        {
+            foreach (var arg in new[] { "-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port}", "-c", "aiosmtpd.handlers.Mailbox", maildir })
+                psi.ArgumentList.Add(arg);
+        }
+        else
+        {
+            // Beside the maildir, not in it: Python's Maildir makes new/, cur/ and tmp/ only when it creates the folder.
+            string? cert = null, key = null;
+            if (options.CertificatePem is not null)
+            {
+                await File.WriteAllTextAsync(cert = maildir + ".crt", options.CertificatePem);
+                await File.WriteAllTextAsync(key = maildir + ".key", options.KeyPem);
+            }
+            var cfg = System.Text.Json.JsonSerializer.Serialize(new
+            {
+                port = Port, maildir, tls = options.Tls, cert, key, user = options.Username, password = options.Password,
+            });
+            foreach (var arg in new[] { "-c", Script, cfg }) psi.ArgumentList.Add(arg);
+        }
         process = Process.Start(psi) ?? throw new InvalidOperationException("python3 -m aiosmtpd did not start (apt-get install python3-aiosmtpd).");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -123,7 +185,7 @@ public sealed partial class SmtpServer : IAsyncDisposable
         return value ?? "";
     }
 
-    /// <summary>Decodes RFC 2047 encoded words (=?utf-8?B?…?=), which System.Net.Mail uses for non-ASCII subjects.</summary>
+    /// <summary>Decodes RFC 2047 encoded words (=?utf-8?B?…?=), which MimeKit uses for non-ASCII subjects.</summary>
     private static string DecodeSubject(string value) =>
         Regex.Replace(Regex.Replace(value, @"\?=\s+=\?", "?==?"), @"=\?([^?]+)\?([BbQq])\?([^?]*)\?=", m =>
         {
@@ -156,5 +218,7 @@ public sealed partial class SmtpServer : IAsyncDisposable
     {
         await StopAsync();
         try { Directory.Delete(maildir, recursive: true); } catch { /* best effort */ }
+        File.Delete(maildir + ".crt");
+        File.Delete(maildir + ".key");
     }
 }

@@ -1,6 +1,7 @@
 using AuthService.Audit;
 using AuthService.Data;
 using AuthService.Email;
+using AuthService.Passwords;
 using AuthService.Tokens;
 using Dapper;
 using Npgsql;
@@ -152,11 +153,27 @@ public sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clock
         return row is null ? null : new Credentials(new UserRow(row.id, row.email, row.email_verified, row.display_name, row.created_at).ToResponse(), row.password_hash);
     }
 
-    public async Task UpdatePasswordHashAsync(Guid userId, string passwordHash, CancellationToken ct)
+    /// <summary>
+    /// Replaces the hash a signin just verified (bcrypt, or Argon2id with old parameters) with a new
+    /// Argon2id hash of the same password, and audits it in the same transaction. Only while the stored
+    /// hash is still the verified one: a password changed or reset meanwhile is never overwritten with a
+    /// hash of the old password. False when nothing was replaced.
+    /// </summary>
+    public async Task<bool> UpdatePasswordHashAsync(Guid userId, string verifiedHash, string newHash, RequestOrigin origin, CancellationToken ct)
     {
-        const string sql = "UPDATE users SET password_hash = @passwordHash, updated_at = @now WHERE id = @userId";
+        const string sql = """
+            UPDATE users SET password_hash = @newHash, updated_at = @now
+            WHERE id = @userId AND password_hash = @verifiedHash
+            """;
+        var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(sql, new { userId, passwordHash, now = clock.GetUtcNow() }, cancellationToken: ct));
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        if (await conn.ExecuteAsync(new CommandDefinition(sql, new { userId, verifiedHash, newHash, now }, tx, cancellationToken: ct)) != 1)
+            return false;
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.PasswordRehashed, userId, origin, now,
+            new { from = Argon2id.Scheme(verifiedHash), to = Argon2id.Scheme(newHash) }, ct);
+        await tx.CommitAsync(ct);
+        return true;
     }
 
     public async Task<UserResponse?> UpdateDisplayNameAsync(Guid userId, string? displayName, CancellationToken ct)

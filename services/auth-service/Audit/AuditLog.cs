@@ -30,6 +30,8 @@ public static class AuditKinds
     public const string PasswordChanged = "password_changed";
     /// <summary>A wrong current password on a password change; counts toward the email's lockout like signin_failed.</summary>
     public const string PasswordChangeFailed = "password_change_failed";
+    /// <summary>A stored hash replaced at signin: bcrypt → Argon2id, or Argon2id with the configured parameters.</summary>
+    public const string PasswordRehashed = "password_rehashed";
     public const string SessionRevoked = "session_revoked";
 }
 

@@ -17,7 +17,14 @@ public static class OptionsRegistration
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section).ValidateOnStart()
             .Validate(o => o.Transport is "log" or "smtp", "Email:Transport must be 'log' or 'smtp'.")
-            .Validate(o => o.MinIntervalPerAddress >= TimeSpan.Zero, "Email:MinIntervalPerAddress must not be negative (00:00:00 switches it off).");
+            .Validate(o => o.MinIntervalPerAddress >= TimeSpan.Zero, "Email:MinIntervalPerAddress must not be negative (00:00:00 switches it off).")
+            .Validate(o => !o.Smtp.StartTls || o.Smtp.Security is null or SmtpSecurity.StartTls,
+                "Email:Smtp:StartTls=true contradicts Email:Smtp:Security; set only Email:Smtp:Security (None, Auto, StartTls or SslOnConnect).")
+            .Validate(o => o.Smtp.Timeout > TimeSpan.Zero, "Email:Smtp:Timeout must be positive.")
+            .Validate(o => o.Transport != "smtp" || o.Smtp.Security != SmtpSecurity.None || string.IsNullOrEmpty(o.Smtp.Username),
+                "Email:Smtp:Username with Email:Smtp:Security=None would send the password in plain text; use StartTls, SslOnConnect or Auto.")
+            .Validate(o => o.Smtp.ServerCertificate is not { Length: > 0 } path || File.Exists(path),
+                "Email:Smtp:ServerCertificate names a file that does not exist.");
         services.AddOptions<DevEndpointsOptions>().BindConfiguration(DevEndpointsOptions.Section);
         return builder;
     }

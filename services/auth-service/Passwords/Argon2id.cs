@@ -12,6 +12,8 @@ public sealed class PasswordHasherBusyException() : Exception("Too many password
 /// Argon2id password hashing (libsodium). Each hash costs ~19 MiB and several milliseconds of one
 /// core, so hashes run off the request thread and at most <c>MaxConcurrentHashes</c> at a time:
 /// a burst of signins queues briefly instead of exhausting memory or starving other endpoints.
+/// Imported bcrypt hashes (<see cref="LegacyBcrypt"/>) are verified through the same queue (bcrypt at
+/// cost 10–12 costs about what Argon2id does) and always need a rehash.
 /// </summary>
 public sealed class Argon2id : IDisposable
 {
@@ -35,8 +37,11 @@ public sealed class Argon2id : IDisposable
     public Task<string> HashAsync(string password, CancellationToken ct = default) =>
         RunBoundedAsync(() => ToPhcString(HashNow(Bytes(password))), ct);
 
-    public Task<bool> VerifyAsync(string phcHash, string password, CancellationToken ct = default) =>
-        RunBoundedAsync(() => VerifyNow(ToCString(phcHash), Bytes(password)), ct);
+    /// <summary>Checks a stored hash: an Argon2id PHC string, or an imported bcrypt hash.</summary>
+    public Task<bool> VerifyAsync(string storedHash, string password, CancellationToken ct = default) =>
+        LegacyBcrypt.IsBcrypt(storedHash)
+            ? RunBoundedAsync(() => LegacyBcrypt.Verify(storedHash, password), ct)
+            : RunBoundedAsync(() => VerifyNow(ToCString(storedHash), Bytes(password)), ct);
 
     /// <summary>Spends one verification on a throwaway hash, so an unknown email costs what a known one does.</summary>
     public Task VerifyDecoyAsync(string password, CancellationToken ct = default) =>
@@ -45,9 +50,16 @@ public sealed class Argon2id : IDisposable
     /// <summary>NFKC first (SP 800-63B): "è" typed as one code point or as e + accent is the same password.</summary>
     private static byte[] Bytes(string password) => Encoding.UTF8.GetBytes(password.Normalize(NormalizationForm.FormKC));
 
-    /// <summary>True when the hash was made with other parameters than the configured ones.</summary>
-    public bool NeedsRehash(string phcHash) =>
-        LibSodium.crypto_pwhash_str_needs_rehash(ToCString(phcHash), iterations, memoryBytes) != 0;
+    /// <summary>True for a bcrypt hash, and for an Argon2id hash made with other parameters than the configured ones.</summary>
+    public bool NeedsRehash(string storedHash) =>
+        LegacyBcrypt.IsBcrypt(storedHash)
+        || LibSodium.crypto_pwhash_str_needs_rehash(ToCString(storedHash), iterations, memoryBytes) != 0;
+
+    /// <summary>The scheme of a stored hash, for audit details: <c>bcrypt</c>, <c>argon2id</c> or <c>unknown</c>.</summary>
+    public static string Scheme(string storedHash) =>
+        LegacyBcrypt.IsBcrypt(storedHash) ? "bcrypt"
+        : storedHash.StartsWith("$argon2id$", StringComparison.Ordinal) ? "argon2id"
+        : "unknown";
 
     private byte[] HashNow(byte[] password)
     {

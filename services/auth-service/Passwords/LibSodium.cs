@@ -1,11 +1,17 @@
-using System.Reflection;
 using System.Runtime.InteropServices;
 
 namespace AuthService.Passwords;
 
 /// <summary>
-/// The four libsodium calls Argon2id hashing needs (Debian <c>libsodium23</c>). <c>crypto_pwhash_str</c>
-/// produces a PHC string (<c>$argon2id$v=19$m=…,t=…,p=1$salt$hash</c>) with a random salt.
+/// The four libsodium calls Argon2id hashing needs. <c>crypto_pwhash_str</c> produces a PHC string
+/// (<c>$argon2id$v=19$m=…,t=…,p=1$salt$hash</c>) with a random salt.
+/// <para>
+/// The native library comes from the <c>libsodium</c> NuGet package (libsodium's own builds, one per
+/// runtime identifier under <c>runtimes/&lt;rid&gt;/native/</c>, listed in the app's deps.json), so the
+/// machine and the container image need no libsodium package. The runtime's default probing finds it
+/// there first; NSec.Cryptography (the package's intended consumer) does not expose PHC strings, which
+/// existing hashes are stored as.
+/// </para>
 /// </summary>
 internal static partial class LibSodium
 {
@@ -16,20 +22,22 @@ internal static partial class LibSodium
 
     static LibSodium()
     {
-        NativeLibrary.SetDllImportResolver(typeof(LibSodium).Assembly, Resolve);
-        if (sodium_init() < 0) throw new InvalidOperationException("libsodium could not be initialised.");
+        int initialized;
+        try
+        {
+            initialized = sodium_init();
+        }
+        catch (DllNotFoundException e)
+        {
+            throw new DllNotFoundException(
+                "libsodium was not found beside the app (runtimes/<rid>/native/ from the libsodium NuGet package): " +
+                "publish without trimming the runtimes folder, for a supported runtime identifier.", e);
+        }
+        if (initialized < 0) throw new InvalidOperationException("libsodium could not be initialised.");
     }
 
     /// <summary>Forces the static constructor, so a missing libsodium fails at startup, not at first signin.</summary>
     internal static void EnsureLoaded() { }
-
-    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
-    {
-        if (name != Library) return IntPtr.Zero;
-        foreach (var candidate in new[] { "libsodium.so.23", "libsodium.so", "libsodium" })
-            if (NativeLibrary.TryLoad(candidate, assembly, path, out var handle)) return handle;
-        throw new DllNotFoundException("libsodium is not installed (Debian: apt-get install libsodium23).");
-    }
 
     [LibraryImport(Library)]
     private static partial int sodium_init();

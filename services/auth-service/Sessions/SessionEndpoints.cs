@@ -55,7 +55,7 @@ public static class SessionEndpoints
             return Problems.Create(403, ErrorCodes.EmailNotVerified, "Verify your email address before signing in");
 
         if (hasher.NeedsRehash(credentials.PasswordHash))
-            await accounts.UpdatePasswordHashAsync(credentials.User.Id, await hasher.HashAsync(request.Password!, ct), ct);
+            await accounts.UpdatePasswordHashAsync(credentials.User.Id, credentials.PasswordHash, await hasher.HashAsync(request.Password!, ct), origin, ct);
 
         var session = await sessions.CreateAsync(credentials.User.Id, origin, ct); // also clears the email's count
         cookie.Write(http.Response, session.RefreshToken, session.ExpiresAt);
