@@ -5,7 +5,7 @@ set -euo pipefail
 cmd=${1:-start}
 root=$(cd "$(dirname "$0")/.." && pwd)
 data="$root/.data/pg"
-port=${AUTH_DEV_PG_PORT:-54329}
+port=${AUTH_DEV_PG_PORT:-${PG_PORT:-54329}}
 
 pg_bin() {
   local dir

@@ -161,7 +161,10 @@ public sealed class PreAccountHijackTests(AuthServiceFixture fixture) : IClassFi
 
         await ProblemAssert.IsProblemAsync(await Verify(attackersLink), HttpStatusCode.BadRequest, "invalid_token");
         await ProblemAssert.IsProblemAsync(await client.SigninRawAsync(email, AttackerPassword), HttpStatusCode.Unauthorized, "invalid_credentials");
-        await client.SigninAsync(email, VictimPassword);
+        var victim = await client.SigninAsync(email, VictimPassword);
+        // The squatter's display name does not survive either: nobody confirmed that signup.
+        var me = await TestJson.ReadAsync(await client.GetWithBearerAsync("/auth/me", victim.AccessToken));
+        Assert.Equal(JsonValueKindNull, me.GetProperty("displayName").ValueKind);
         await using var db = client.OpenDatabase();
         Assert.Equal(0, await db.ExecuteScalarAsync<int>(
             "SELECT count(*) FROM signups s JOIN users u ON u.id = s.user_id WHERE u.email = @email AND s.voided_at IS NULL", new { email }));

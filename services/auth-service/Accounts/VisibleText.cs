@@ -16,14 +16,19 @@ public static class VisibleText
     private const int ZeroWidthJoiner = 0x200D;
     private const int BlackFlag = 0x1F3F4, CancelTag = 0xE007F;
 
+    // A subdivision flag's tag spec is a short region code (🏴 + "gbsct" + cancel tag): lower-case
+    // letters and digits, a handful of them. Anything longer is hidden text riding on a flag.
+    private const int MaxFlagTags = 6;
+
     /// <summary>True when <paramref name="text"/> is well-formed and has no hidden characters (emails).</summary>
     public static bool IsVisible(string text) =>
         TryDecode(text, out var runes) && !runes.Any(IsHidden);
 
     /// <summary>
     /// Like <see cref="IsVisible"/>, but allows the invisible parts of emoji sequences: U+200D between
-    /// two emoji (👩‍💻), U+FE0E/U+FE0F right after a visible character (❤️), and tag characters
-    /// U+E0020–U+E007E after U+1F3F4 ended by U+E007F (🏴󠁧󠁢󠁳󠁣󠁴󠁿).
+    /// two emoji (👩‍💻), U+FE0E/U+FE0F right after a character that has an emoji form (❤️, 1️⃣, ‼️;
+    /// never after a letter, where it would only hide inside a word), and up to six tag letters or
+    /// digits after U+1F3F4 ended by U+E007F (🏴󠁧󠁢󠁳󠁣󠁴󠁿).
     /// </summary>
     public static bool IsVisibleName(string text)
     {
@@ -34,7 +39,7 @@ public static class VisibleText
             var rune = runes[i];
             if (rune.Value is >= 0xE0020 and <= 0xE007E)
             {
-                if (tags < 0) return false;
+                if (tags < 0 || tags == MaxFlagTags || rune.Value is not (>= 0xE0030 and <= 0xE0039 or >= 0xE0061 and <= 0xE007A)) return false;
                 tags++;
                 continue;
             }
@@ -50,7 +55,7 @@ public static class VisibleText
             var ok = rune.Value switch
             {
                 ZeroWidthJoiner => i > 0 && i + 1 < runes.Count && EndsEmoji(runes[i - 1]) && IsEmoji(runes[i + 1]),
-                0xFE0E or 0xFE0F => i > 0 && !IsHidden(runes[i - 1]),
+                0xFE0E or 0xFE0F => i > 0 && HasEmojiForm(runes[i - 1]),
                 _ => !IsHidden(rune),
             };
             if (!ok) return false;
@@ -65,9 +70,14 @@ public static class VisibleText
         || rune.Value is >= 0xFE00 and <= 0xFE0F or >= 0xE0100 and <= 0xE01EF or >= 0x180B and <= 0x180F // variation selectors
         || rune.Value is 0x034F or 0x115F or 0x1160 or 0x17B4 or 0x17B5 or 0x3164 or 0xFFA0 or 0x2800; // fillers that render blank
 
-    // Without ICU (invariant globalization) there is no Emoji property: "other symbol" stands in for
-    // an emoji, which covers the people, objects and signs ZWJ sequences are made of.
+    // .NET exposes no Emoji property: "other symbol" stands in for an emoji, which covers the people,
+    // objects and signs ZWJ sequences are made of.
     private static bool IsEmoji(Rune rune) => Rune.GetUnicodeCategory(rune) == UnicodeCategory.OtherSymbol;
+
+    /// <summary>What a variation selector may follow: symbols (❤, ↔, ©), keycap bases (0–9, #, *) and ‼ ⁉ 〽.</summary>
+    private static bool HasEmojiForm(Rune rune) =>
+        Rune.GetUnicodeCategory(rune) is UnicodeCategory.OtherSymbol or UnicodeCategory.MathSymbol
+        || rune.Value is >= '0' and <= '9' or '#' or '*' or 0x203C or 0x2049 or 0x303D;
 
     private static bool EndsEmoji(Rune rune) => IsEmoji(rune) || rune.Value is 0xFE0F or >= 0x1F3FB and <= 0x1F3FF; // presentation, skin tone
 

@@ -62,7 +62,9 @@ public sealed class PasswordStore(NpgsqlDataSource dataSource, EmailTemplates te
         // Following the emailed link proves the address, so it also counts as verification.
         const string setPassword = """
             UPDATE users SET password_hash = @passwordHash, updated_at = @now,
-                             email_verified_at = COALESCE(email_verified_at, @now)
+                             email_verified_at = COALESCE(email_verified_at, @now),
+                             -- Nobody confirmed an unverified address's signup, so its name may be a squatter's.
+                             display_name = CASE WHEN email_verified_at IS NULL THEN NULL ELSE display_name END
             WHERE id = @UserId
             """;
         var now = clock.GetUtcNow();

@@ -52,35 +52,37 @@ public sealed class SigninLockout(NpgsqlDataSource dataSource, IOptions<AuthOpti
         // locked_until every later one is refused. A refused upsert returns no row; the second
         // branch then reads locked_until for Retry-After. That read uses the statement's snapshot,
         // which may predate a lock committed while this statement waited: then the lock is brand
-        // new and LockoutDuration is the right answer.
+        // new and LockoutDuration is the right answer. Windows and locks are measured with the
+        // database's clock (the statement's start), so replicas with skewed clocks agree on them.
         const string sql = """
-            WITH attempt AS (
+            WITH clock AS (SELECT statement_timestamp() + @clockOffset AS now),
+            attempt AS (
                 INSERT INTO signin_failures AS f (email, window_start, count, locked_until)
-                VALUES (@email, @now, 1, CASE WHEN 1 >= @MaxFailures THEN @lockedUntil END)
+                SELECT @email, now, 1, CASE WHEN 1 >= @MaxFailures THEN now + @duration END FROM clock
                 ON CONFLICT (email) DO UPDATE SET
-                    window_start = CASE WHEN f.window_start <= @windowStart THEN @now ELSE f.window_start END,
-                    count        = CASE WHEN f.window_start <= @windowStart THEN 1 ELSE f.count + 1 END,
-                    locked_until = CASE WHEN (CASE WHEN f.window_start <= @windowStart THEN 1 ELSE f.count + 1 END) >= @MaxFailures
-                                        THEN @lockedUntil END
-                WHERE f.locked_until IS NULL OR f.locked_until <= @now
+                    window_start = CASE WHEN f.window_start <= EXCLUDED.window_start - @window THEN EXCLUDED.window_start ELSE f.window_start END,
+                    count        = CASE WHEN f.window_start <= EXCLUDED.window_start - @window THEN 1 ELSE f.count + 1 END,
+                    locked_until = CASE WHEN (CASE WHEN f.window_start <= EXCLUDED.window_start - @window THEN 1 ELSE f.count + 1 END) >= @MaxFailures
+                                        THEN EXCLUDED.window_start + @duration END
+                WHERE f.locked_until IS NULL OR f.locked_until <= EXCLUDED.window_start
                 RETURNING count)
-            SELECT count AS number, NULL::timestamptz AS locked_until FROM attempt
+            SELECT count AS Number, NULL::interval AS LockedFor FROM attempt
             UNION ALL
-            SELECT NULL, (SELECT locked_until FROM signin_failures WHERE email = @email)
+            SELECT NULL, (SELECT f.locked_until - clock.now FROM signin_failures f, clock WHERE f.email = @email)
             WHERE NOT EXISTS (SELECT 1 FROM attempt)
             """;
-        var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var (number, lockedUntil) = await conn.QuerySingleAsync<(int?, DateTime?)>(new CommandDefinition(sql, new
+        var (number, lockedFor) = await conn.QuerySingleAsync<(int?, TimeSpan?)>(new CommandDefinition(sql, new
         {
-            email, now,
-            windowStart = now - lockout.FailureWindow,
-            lockedUntil = now + lockout.LockoutDuration,
+            email,
+            clockOffset = DbTime.ClockOffset(clock),
+            window = lockout.FailureWindow,
+            duration = lockout.LockoutDuration,
             lockout.MaxFailures,
         }, cancellationToken: ct));
         if (number is { } n) return new LockoutAttempt(true, n, TimeSpan.Zero);
-        var lockedFor = lockedUntil is { } u && DbTime.Utc(u) > now ? DbTime.Utc(u) - now : lockout.LockoutDuration;
-        return new LockoutAttempt(false, 0, lockedFor);
+        // Never more than a whole lock: clocks read by different statements may disagree by a hair.
+        return new LockoutAttempt(false, 0, lockedFor is { } left && left > TimeSpan.Zero && left < lockout.LockoutDuration ? left : lockout.LockoutDuration);
     }
 
     /// <summary>
