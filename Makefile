@@ -4,7 +4,7 @@ PUBLISH_DIR := artifacts/publish
 PG_PORT ?= 54329
 export AUTH_DEV_PG_PORT := $(PG_PORT)
 
-.PHONY: run test publish bench build restore db-start db-stop deps validate-deploy clean
+.PHONY: run test publish bench build restore format lint db-start db-stop deps validate-deploy clean
 
 ## run: local PostgreSQL under .data/ + the service on http://localhost:8080 (Development)
 run: deps restore db-start
@@ -30,6 +30,14 @@ build: restore
 
 restore:
 	dotnet restore
+
+## format: apply .editorconfig (whitespace, code style, analyzer fixes) to the code
+format: restore
+	dotnet format --no-restore
+
+## lint: fail when `make format` would change something (CI runs this before the tests)
+lint: restore
+	dotnet format --verify-no-changes --no-restore
 
 db-start:
 	./scripts/pg-local.sh start

@@ -208,7 +208,7 @@ public sealed class FuzzTests(AuthServiceFixture fixture, ITestOutputHelper outp
                 {
                     0 => (char)rng.Next(0, 32), // control characters, NUL included
                     1 => (char)rng.Next(0x80, 0x800),
-                    2 => Pick(new[] { '\u202E', '\u202D', '\u2066', '\u200B', '\uFEFF', '\uFFFD', '"', '\\', '\'', '<', '%' }),
+                    2 => Pick(['\u202E', '\u202D', '\u2066', '\u200B', '\uFEFF', '\uFFFD', '"', '\\', '\'', '<', '%']),
                     _ => (char)rng.Next(32, 127),
                 });
             }
@@ -218,7 +218,7 @@ public sealed class FuzzTests(AuthServiceFixture fixture, ITestOutputHelper outp
         private string HostileString() => rng.Next(10) switch
         {
             0 => RandomText(60),
-            1 => new string(Pick(new[] { 'a', '\u202E', '0', ' ', 'é' }), rng.Next(100, 6000)),
+            1 => new string(Pick(['a', '\u202E', '0', ' ', 'é']), rng.Next(100, 6000)),
             2 => Jwt.B64(Enumerable.Range(0, 32).Select(_ => (byte)rng.Next(256)).ToArray()), // looks like one of our opaque tokens
             _ => Pick(HostileStrings),
         };
@@ -227,12 +227,12 @@ public sealed class FuzzTests(AuthServiceFixture fixture, ITestOutputHelper outp
         private string JsonValue(int depth = 0) => rng.Next(depth > 2 ? 8 : 14) switch
         {
             0 or 1 or 2 or 3 => JsonSerializer.Serialize(HostileString()),
-            4 => Pick(new[] { "1e400", "-1e400", "99999999999999999999", "-0", "0.0000000000000000000001", "1E+999999", "123", "NaN", "Infinity", "0x10", "01", "1." }),
-            5 => Pick(new[] { "true", "false", "null", "tru", "nul" }),
-            6 => Pick(new[] { "\"\\ud800\"", "\"\\udfff\\ud800\"", "\"\\u0000\"", "\"\\u202E\"", "\"\\x41\"", "\"unterminated", "'single'", "\"tab\tinside\"" }),
+            4 => Pick(["1e400", "-1e400", "99999999999999999999", "-0", "0.0000000000000000000001", "1E+999999", "123", "NaN", "Infinity", "0x10", "01", "1."]),
+            5 => Pick(["true", "false", "null", "tru", "nul"]),
+            6 => Pick(["\"\\ud800\"", "\"\\udfff\\ud800\"", "\"\\u0000\"", "\"\\u202E\"", "\"\\x41\"", "\"unterminated", "'single'", "\"tab\tinside\""]),
             7 => JsonSerializer.Serialize(Pick(HostileStrings)),
             8 => "[" + string.Join(",", Enumerable.Range(0, rng.Next(4)).Select(_ => JsonValue(depth + 1))) + "]",
-            9 => "{" + string.Join(",", Enumerable.Range(0, rng.Next(4)).Select(_ => $"\"{Pick(new[] { "$ne", "$gt", "email", "__proto__", "constructor", "a" })}\":{JsonValue(depth + 1)}")) + "}",
+            9 => "{" + string.Join(",", Enumerable.Range(0, rng.Next(4)).Select(_ => $"\"{Pick(["$ne", "$gt", "email", "__proto__", "constructor", "a"])}\":{JsonValue(depth + 1)}")) + "}",
             10 => new string('[', rng.Next(17, 300)) + new string(']', rng.Next(0, 300)),
             11 => "{\"$where\":\"sleep(1000)\"}",
             12 => JsonSerializer.Serialize(new string('x', rng.Next(1000, 17_000))),
@@ -241,7 +241,7 @@ public sealed class FuzzTests(AuthServiceFixture fixture, ITestOutputHelper outp
 
         private string ObjectBody(string[] fields)
         {
-            var names = fields.Length == 0 ? new[] { "email", "token", "password" } : fields;
+            var names = fields.Length == 0 ? ["email", "token", "password"] : fields;
             var members = new List<string>();
             foreach (var name in names)
             {
@@ -249,9 +249,9 @@ public sealed class FuzzTests(AuthServiceFixture fixture, ITestOutputHelper outp
                 members.Add($"\"{name}\":{JsonValue()}");
                 if (Chance(0.08)) members.Add($"\"{name}\":{JsonValue()}"); // duplicate key
             }
-            if (Chance(0.2)) members.Add($"\"{Pick(new[] { "isAdmin", "emailVerified", "id", "role", "Email", "EMAIL", "__proto__" })}\":{JsonValue()}");
+            if (Chance(0.2)) members.Add($"\"{Pick(["isAdmin", "emailVerified", "id", "role", "Email", "EMAIL", "__proto__"])}\":{JsonValue()}");
             if (Chance(0.05)) members.Add("\"trailing\":1,");
-            return "{" + string.Join(Chance(0.05) ? ",,": ",", members) + "}";
+            return "{" + string.Join(Chance(0.05) ? ",," : ",", members) + "}";
         }
 
         private byte[] Truncated(string json) => Encoding.UTF8.GetBytes(json[..Math.Max(1, rng.Next(json.Length))]);
@@ -262,7 +262,7 @@ public sealed class FuzzTests(AuthServiceFixture fixture, ITestOutputHelper outp
             2 => Encoding.UTF8.GetBytes(new string('[', rng.Next(17, 8000)) + new string(']', rng.Next(0, 8000))), // deep arrays
             3 => Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("{\"a\":", rng.Next(17, 3000))) + "1" + new string('}', rng.Next(0, 3000))),
             4 => Truncated(ObjectBody(fields)),
-            5 => Encoding.UTF8.GetBytes(Pick(new[] { "[]", "\"str\"", "42", "null", "true", "[{}]", "{}", "", " ", "\uFEFF{}", "{\"email\":\"a@b.co\"}garbage" })),
+            5 => Encoding.UTF8.GetBytes(Pick(["[]", "\"str\"", "42", "null", "true", "[{}]", "{}", "", " ", "\uFEFF{}", "{\"email\":\"a@b.co\"}garbage"])),
             6 => [.. "{\"email\":\""u8, .. Pick(new byte[][] { [0xC3, 0x28], [0xED, 0xA0, 0x80], [0xC0, 0xAF], [0xFF, 0xFE], [0xF4, 0x90, 0x80, 0x80] }), .. "@example.com\",\"password\":\"x\"}"u8],
             7 => Encoding.UTF8.GetBytes(new string(' ', 17_000) + "{}"), // over the 16 KiB limit
             8 => Encoding.Unicode.GetBytes(ObjectBody(fields)), // UTF-16 bytes
@@ -279,12 +279,12 @@ public sealed class FuzzTests(AuthServiceFixture fixture, ITestOutputHelper outp
 
         // NUL in the path itself cannot be sent through the in-memory server (its client refuses it);
         // RawSocketFuzzTests sends it over a real socket.
-        private string GarbageId() => Pick(new[]
-        {
+        private string GarbageId() => Pick(
+        [
             Uri.EscapeDataString("' OR 1=1--"), "99999999999999999999", "00000000-0000-0000-0000-000000000000", RandomGuid().ToString(),
             "..%2F..%2Fetc%2Fpasswd", Uri.EscapeDataString("\u202E1234"), new string('9', 5000), "-1", "1e400",
             Uri.EscapeDataString(RandomText(40)), "%ED%A0%80", "%C0%AF", "{id}", "null", RandomGuid().ToString("B"),
-        });
+        ]);
 
         /// <summary>
         /// Header text the in-memory server hands over as is (a socket could not carry a lone
@@ -308,30 +308,30 @@ public sealed class FuzzTests(AuthServiceFixture fixture, ITestOutputHelper outp
             var headers = new List<(string, string)>();
             useValidBearer = bearerEndpoint && !path.EndsWith("logout-all", StringComparison.Ordinal) && Chance(0.5);
             if (!useValidBearer && Chance(0.4))
-                headers.Add(("Authorization", Pick(new[]
-                {
+                headers.Add(("Authorization", Pick(
+                [
                     "Bearer", "Bearer ", "Bearer a.b.c", "Bearer ...", "Basic YWRtaW46YWRtaW4=", "Negotiate abc", "Bearer " + new string('A', 9000),
                     "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.", "Bearer " + Jwt.B64(RandomText(30)) + "." + Jwt.B64(RandomText(80)) + ".",
                     "Bearer \u202Eabc.def.ghi", "bearer  x", "Bearer eyJ" + RandomText(30), "Bearer " + Uri.EscapeDataString(RandomText(50)), "Bearer %00",
                     "Bearer " + HostileHeaderText(), HostileHeaderText(),
-                })));
+                ])));
             if (Chance(0.4))
-                headers.Add(("Cookie", Pick(new[]
-                {
+                headers.Add(("Cookie", Pick(
+                [
                     "refresh_token=garbage", $"{AuthClient.CookieName}=garbage", $"{AuthClient.CookieName}={Jwt.B64(Enumerable.Range(0, 32).Select(_ => (byte)rng.Next(256)).ToArray())}",
                     $"{AuthClient.CookieName}={new string('x', 8000)}", $"{AuthClient.CookieName}=%00", "=;=;;;", $"{AuthClient.CookieName}=\"quoted\"",
                     $"{AuthClient.CookieName}=a; {AuthClient.CookieName}=b", $"{AuthClient.CookieName}=\u202Eabc", "a=b; c", $"{AuthClient.CookieName}=' OR 1=1--",
                     $"{AuthClient.CookieName}={HostileHeaderText()}", HostileHeaderText(),
-                })));
-            if (Chance(0.5)) headers.Add(("X-Requested-With", Pick(new[] { "XMLHttpRequest", "", "fetch", "\u202E" })));
-            if (Chance(0.3)) headers.Add(("Origin", Pick(new[] { "https://app.test", "https://evil.test", "null", "", "https://app.test.evil.test", "garbage", HostileHeaderText(), "https://app.test\ud800" })));
-            if (Chance(0.15)) headers.Add(("Referer", Pick(new[] { "https://app.test/x", "https://evil.test/", "not a url", "javascript:alert(1)", HostileHeaderText(), "https://app.test/\ud800" })));
-            if (Chance(0.4)) headers.Add(("User-Agent", Pick(new[] { new string('U', 3000), "' OR 1=1--", "\u202Egnp.exe", "<script>", "Mozilla/5.0", HostileHeaderText(), HostileHeaderText() })));
-            if (Chance(0.15)) headers.Add(("X-Forwarded-For", Pick(new[] { "not-an-ip", "1.1.1.1, 2.2.2.2", "::1", "999.999.999.999", "' OR 1=1--", "203.0.113.9", HostileHeaderText(), "1.1.1.1\ud800" })));
-            if (Chance(0.05)) headers.Add(("X-Forwarded-Proto", Pick(new[] { "https", "gopher", "' OR 1=1--" })));
-            if (Chance(0.05)) headers.Add(("Host", Pick(new[] { "evil.test", "localhost:1", "app.test" })));
-            if (Chance(0.05)) headers.Add(("If-None-Match", Pick(new[] { "*", "\"x\", W/\"y\"", "garbage", "\"\"" })));
-            if (Chance(0.05)) headers.Add(("Access-Control-Request-Method", Pick(new[] { "POST", "DELETE", "FOO" })));
+                ])));
+            if (Chance(0.5)) headers.Add(("X-Requested-With", Pick(["XMLHttpRequest", "", "fetch", "\u202E"])));
+            if (Chance(0.3)) headers.Add(("Origin", Pick(["https://app.test", "https://evil.test", "null", "", "https://app.test.evil.test", "garbage", HostileHeaderText(), "https://app.test\ud800"])));
+            if (Chance(0.15)) headers.Add(("Referer", Pick(["https://app.test/x", "https://evil.test/", "not a url", "javascript:alert(1)", HostileHeaderText(), "https://app.test/\ud800"])));
+            if (Chance(0.4)) headers.Add(("User-Agent", Pick([new string('U', 3000), "' OR 1=1--", "\u202Egnp.exe", "<script>", "Mozilla/5.0", HostileHeaderText(), HostileHeaderText()])));
+            if (Chance(0.15)) headers.Add(("X-Forwarded-For", Pick(["not-an-ip", "1.1.1.1, 2.2.2.2", "::1", "999.999.999.999", "' OR 1=1--", "203.0.113.9", HostileHeaderText(), "1.1.1.1\ud800"])));
+            if (Chance(0.05)) headers.Add(("X-Forwarded-Proto", Pick(["https", "gopher", "' OR 1=1--"])));
+            if (Chance(0.05)) headers.Add(("Host", Pick(["evil.test", "localhost:1", "app.test"])));
+            if (Chance(0.05)) headers.Add(("If-None-Match", Pick(["*", "\"x\", W/\"y\"", "garbage", "\"\""])));
+            if (Chance(0.05)) headers.Add(("Access-Control-Request-Method", Pick(["POST", "DELETE", "FOO"])));
             return headers;
         }
 
@@ -342,7 +342,7 @@ public sealed class FuzzTests(AuthServiceFixture fixture, ITestOutputHelper outp
             var path = endpoint.Path
                 .Replace("{id}", GarbageId())
                 .Replace("{to}", Chance(0.9) ? Uri.EscapeDataString(HostileString()) : GarbageId());
-            if (Chance(0.04)) path = Pick(new[] { "/auth/", "/auth/sessions/x/y", "/%0d%0aX-Injected:%201", "/..%2f..%2fetc/passwd", "/auth/me/../signin", "/.well-known/", "/dev/emails?to=a&to=b", "/dev/emails", "/auth/SIGNIN", "/auth/signin/" });
+            if (Chance(0.04)) path = Pick(["/auth/", "/auth/sessions/x/y", "/%0d%0aX-Injected:%201", "/..%2f..%2fetc/passwd", "/auth/me/../signin", "/.well-known/", "/dev/emails?to=a&to=b", "/dev/emails", "/auth/SIGNIN", "/auth/signin/"]);
             var headers = Headers(path, endpoint.Bearer, out var useValidBearer);
 
             string? contentType = null;

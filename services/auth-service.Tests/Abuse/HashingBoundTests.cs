@@ -147,7 +147,7 @@ public sealed class SigninLoadTests(ITestOutputHelper output)
         var process = Process.GetCurrentProcess();
         process.Refresh();
         var before = process.WorkingSet64;
-        long sampledPeak = before;
+        var sampledPeak = before;
         using var stopSampling = new CancellationTokenSource();
         var sampling = Task.Run(async () =>
         {

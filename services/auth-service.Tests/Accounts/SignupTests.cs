@@ -1,8 +1,6 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using AuthService.Passwords;
 using AuthService.Tests.Infrastructure;
 using Dapper;

@@ -265,7 +265,7 @@ public sealed partial class DemoBrowserTests(BrowserFixture fixture) : IClassFix
         page.EvaluateAsync<string>(CrossOriginFetch, new
         {
             url,
-            headers = xRequestedWith ? new Dictionary<string, string> { ["X-Requested-With"] = "fetch" } : new Dictionary<string, string>(),
+            headers = xRequestedWith ? new Dictionary<string, string> { ["X-Requested-With"] = "fetch" } : [],
             mode,
         });
 

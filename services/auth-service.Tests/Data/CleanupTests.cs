@@ -1,6 +1,5 @@
 using System.Net;
 using AuthService.Data;
-using AuthService.Tests.Email;
 using AuthService.Tests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;

@@ -6,7 +6,6 @@ using System.Text.Json;
 using AuthService.Http;
 using AuthService.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.TestHost;
 

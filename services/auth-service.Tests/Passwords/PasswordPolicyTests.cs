@@ -1,7 +1,6 @@
 using System.Text;
 using AuthService.Options;
 using AuthService.Passwords;
-using Microsoft.Extensions.Options;
 
 namespace AuthService.Tests.Passwords;
 

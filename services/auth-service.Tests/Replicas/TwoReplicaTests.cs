@@ -2,10 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AuthService.Email;
-using Microsoft.Extensions.DependencyInjection;
 using AuthService.Tests.Infrastructure;
 using AuthService.Tests.Tokens;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace AuthService.Tests.Replicas;

@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using AuthService.Tests.Infrastructure;
 using Dapper;
-using Npgsql;
 
 namespace AuthService.Tests.Sessions;
 

@@ -1,5 +1,5 @@
-using AuthService.Audit;
 using AuthService.Accounts;
+using AuthService.Audit;
 using AuthService.Email;
 using AuthService.Options;
 using AuthService.Sessions;

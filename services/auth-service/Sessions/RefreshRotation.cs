@@ -1,6 +1,6 @@
-using AuthService.Data;
 using AuthService.Accounts;
 using AuthService.Audit;
+using AuthService.Data;
 using AuthService.Options;
 using AuthService.Tokens;
 using Dapper;
