@@ -34,6 +34,7 @@ public sealed class TwoReplicasFixture : IAsyncLifetime
     }
 }
 
+[Trait("Category", "Slow")]
 public sealed class ConcurrentStartupTests(TwoReplicasFixture replicas) : IClassFixture<TwoReplicasFixture>
 {
     private async Task<NpgsqlConnection> OpenAsync()

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using AuthService.Data;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -124,7 +122,7 @@ public sealed class PostgresServer
         var dir = Path.Combine(Path.GetTempPath(), $"auth-tests-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
         Directory.CreateDirectory(dir);
         if (IsRoot) await RunAsync("chown", "postgres:", dir);
-        var port = FreePort();
+        var port = FreePort.Next();
         var server = new PostgresServer(
             $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=5;Maximum Pool Size=5",
             dir, bin, port);
@@ -201,13 +199,6 @@ public sealed class PostgresServer
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {process.ExitCode}: {await stderr}{await stdout}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Accepts a postgres:// URL or an Npgsql keyword string.</summary>
