@@ -4,18 +4,24 @@ PUBLISH_DIR := artifacts/publish
 PG_PORT ?= 54329
 export AUTH_DEV_PG_PORT := $(PG_PORT)
 
-.PHONY: run test publish bench build restore format lint db-start db-stop deps validate-deploy clean
+.PHONY: run test test-fast publish bench build restore format lint db-start db-stop deps deps-run deps-test validate-deploy clean
 
 ## run: local PostgreSQL under .data/ + the service on http://localhost:8080 (Development)
-run: deps restore db-start
+run: deps-run restore db-start
 	ASPNETCORE_ENVIRONMENT=Development \
 	ConnectionStrings__Postgres="Host=127.0.0.1;Port=$(PG_PORT);Username=postgres;Database=auth_service" \
 	dotnet run --project $(SERVICE) --no-launch-profile --urls http://localhost:8080
 
 ## test: the whole suite; the tests start their own throwaway PostgreSQL. The PublishedBuild tests
 ## run the Release publish output below as a child process (same runtimeconfig.json as the image).
-test: deps restore validate-deploy publish
+test: deps-test restore validate-deploy publish
 	AUTH_TEST_PUBLISH_DIR=$(CURDIR)/$(PUBLISH_DIR) dotnet test $(TESTS) --no-restore --logger "console;verbosity=normal"
+
+## test-fast: the inner loop; the suite without the Slow, Timing, Load, Browser, Deploy and PublishedBuild
+## classes (see the Category traits), no deploy validation, no publish.
+FAST_FILTER := Category!=Slow&Category!=Timing&Category!=Load&Category!=Browser&Category!=Deploy&Category!=PublishedBuild
+test-fast: deps-test restore
+	dotnet test $(TESTS) --no-restore --filter "$(FAST_FILTER)"
 
 ## publish: the service as the Dockerfile publishes it (Release), into artifacts/publish
 publish: restore
@@ -45,13 +51,19 @@ db-start:
 db-stop:
 	./scripts/pg-local.sh stop
 
-## deps: machine packages the service and tests need (PostgreSQL server binaries, aiosmtpd, Chromium)
-deps:
-	./scripts/install-deps.sh
+## deps-run: machine packages running the service needs (PostgreSQL server binaries)
+deps-run:
+	./scripts/install-deps.sh run
+
+## deps-test / deps: what the tests need besides (aiosmtpd, Chromium)
+deps-test:
+	./scripts/install-deps.sh test
+
+deps: deps-test
 
 clean:
 	dotnet clean >/dev/null; rm -rf .data artifacts
 
 ## bench: wrk against a Release build (refresh, /auth/me, JWKS); needs the local cluster
-bench: deps restore
+bench: deps-run restore
 	./scripts/bench.sh

@@ -1,10 +1,5 @@
-using System.Buffers.Text;
-using System.Net;
-using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using AuthService.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -29,36 +24,6 @@ public static class AbuseKit
         var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Last();
         await factory.StartAsync();
         return (factory, new Uri(address));
-    }
-
-    /// <summary>
-    /// Signs up and verifies a user through <paramref name="http"/> (any base address, e.g. a Kestrel
-    /// socket; <see cref="AuthClient"/> always talks to the factory's default address).
-    /// </summary>
-    public static async Task<string> CreateVerifiedUserAsync(HttpClient http, string? email = null, string password = AuthClient.DefaultPassword)
-    {
-        email ??= AuthClient.NewEmail();
-        var signup = await http.SendAsync(Json(HttpMethod.Post, "/auth/signup", Body(new { email, password })));
-        Assert.Equal(HttpStatusCode.Accepted, signup.StatusCode);
-        // The link is minted when the outbox dispatcher renders the mail, a moment after the signup.
-        string? token = null;
-        for (var deadline = DateTime.UtcNow.AddSeconds(15); token is null; await Task.Delay(25))
-        {
-            var emails = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<JsonElement[]>(http, $"/dev/emails?to={Uri.EscapeDataString(email)}");
-            token = emails!.Select(e => System.Text.RegularExpressions.Regex.Match(e.GetProperty("text").GetString()!, @"/verify-email\?token=([A-Za-z0-9_\-]+)"))
-                .FirstOrDefault(m => m.Success)?.Groups[1].Value;
-            if (token is null && DateTime.UtcNow > deadline) throw new TimeoutException($"No verification mail for {email}.");
-        }
-        var verify = await http.SendAsync(Json(HttpMethod.Post, "/auth/verify-email", Body(new { token })));
-        Assert.Equal(HttpStatusCode.OK, verify.StatusCode);
-        return email;
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public static HttpRequestMessage Json(HttpMethod method, string path, string json, string contentType = "application/json")
@@ -150,55 +115,3 @@ public static class AbuseKit
         return (int)delta!.Value.TotalSeconds;
     }
 }
-
-/// <summary>Builds JWTs by hand: any header, any payload, any signature.</summary>
-public static class Jwt
-{
-    public static string B64(byte[] bytes) => Base64Url.EncodeToString(bytes);
-
-    public static string B64(string text) => B64(Encoding.UTF8.GetBytes(text));
-
-    public static byte[] Unb64(string segment) => Base64Url.DecodeFromChars(segment);
-
-    public static JsonObject Header(string token) => JsonNode.Parse(Encoding.UTF8.GetString(Unb64(token.Split('.')[0])))!.AsObject();
-
-    public static JsonObject Payload(string token) => JsonNode.Parse(Encoding.UTF8.GetString(Unb64(token.Split('.')[1])))!.AsObject();
-
-    /// <summary>header.payload.signature where the signature is whatever <paramref name="sign"/> makes of the signing input.</summary>
-    public static string Make(JsonObject header, JsonObject payload, Func<byte[], byte[]> sign)
-    {
-        var input = B64(header.ToJsonString()) + "." + B64(payload.ToJsonString());
-        return input + "." + B64(sign(Encoding.ASCII.GetBytes(input)));
-    }
-
-    public static Func<byte[], byte[]> Es256(ECDsa key) => input => key.SignData(input, HashAlgorithmName.SHA256);
-
-    public static Func<byte[], byte[]> Hs256(byte[] secret) => input => HMACSHA256.HashData(secret, input);
-
-    public static readonly Func<byte[], byte[]> NoSignature = _ => [];
-
-    public static long Unix(DateTimeOffset at) => at.ToUnixTimeSeconds();
-
-    /// <summary>A payload with every claim the contract lists, for <paramref name="sub"/>/<paramref name="sid"/>, valid at <paramref name="now"/>.</summary>
-    public static JsonObject Claims(string sub, string sid, string email, DateTimeOffset now, string iss = AuthServiceFactory.Issuer, string aud = "api") => new()
-    {
-        ["iss"] = iss,
-        ["aud"] = aud,
-        ["sub"] = sub,
-        ["sid"] = sid,
-        ["jti"] = Guid.NewGuid().ToString("N"),
-        ["iat"] = Unix(now),
-        ["nbf"] = Unix(now),
-        ["exp"] = Unix(now.AddMinutes(15)),
-        ["email"] = email,
-        ["email_verified"] = true,
-    };
-
-    public static JsonObject Es256Header(string? kid, string typ = "at+jwt")
-    {
-        var header = new JsonObject { ["alg"] = "ES256", ["typ"] = typ };
-        if (kid is not null) header["kid"] = kid;
-        return header;
-    }
-}
-

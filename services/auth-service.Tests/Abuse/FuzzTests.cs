@@ -17,6 +17,7 @@ namespace AuthService.Tests.Abuse;
 /// at all (the database is up), every error with a body is a problem document with a code, and
 /// afterwards the normal flow works and an existing user's rows are exactly as they were.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class FuzzTests(AuthServiceFixture fixture, ITestOutputHelper output) : IClassFixture<AuthServiceFixture>
 {
     public const int Seed = 20261123;
@@ -365,6 +366,7 @@ public sealed class FuzzTests(AuthServiceFixture fixture, ITestOutputHelper outp
 /// broken framing, oversized heads. Kestrel may refuse these itself (an empty 400/431); whatever
 /// reaches the service must not make it answer 5xx.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class RawSocketFuzzTests : IAsyncLifetime
 {
     private AuthServiceFactory factory = null!;

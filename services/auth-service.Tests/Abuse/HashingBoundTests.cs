@@ -37,6 +37,7 @@ public sealed class TightHashingFixture : IAsyncLifetime
 /// queue: a burst gets answers (200/401) or 503 service_unavailable with Retry-After, never a 500,
 /// and cheap endpoints stay responsive meanwhile.
 /// </summary>
+[Trait("Category", "Timing")]
 public sealed class HashingBoundTests(TightHashingFixture fixture) : IClassFixture<TightHashingFixture>
 {
     private const int Burst = 30;
@@ -143,7 +144,7 @@ public sealed class SigninLoadTests(ITestOutputHelper output)
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Concurrent, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
         using var http = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) };
         var users = new List<string>();
-        for (var i = 0; i < 5; i++) users.Add(await AbuseKit.CreateVerifiedUserAsync(http));
+        for (var i = 0; i < 5; i++) users.Add(await AuthClient.CreateVerifiedUserAsync(http));
         var process = Process.GetCurrentProcess();
         process.Refresh();
         var before = process.WorkingSet64;

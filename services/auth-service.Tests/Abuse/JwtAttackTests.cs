@@ -18,6 +18,7 @@ namespace AuthService.Tests.Abuse;
 /// discovery document (401). A control proves the forging kit makes tokens both accept when they
 /// are genuinely valid, so each refusal is about the one thing the attack changed.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class JwtAttackTests(AuthServiceFixture fixture) : IClassFixture<AuthServiceFixture>
 {
     private AuthServiceFactory Auth => fixture.Factory;

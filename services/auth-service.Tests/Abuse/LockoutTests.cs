@@ -10,6 +10,7 @@ namespace AuthService.Tests.Abuse;
 /// Failed signins counted per normalized email in PostgreSQL (API.md: 10 failures in 10 minutes
 /// lock that email for 15 minutes), whether or not the account exists.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class LockoutTests(AuthServiceFixture fixture) : IClassFixture<AuthServiceFixture>
 {
     private const int MaxFailures = 10;

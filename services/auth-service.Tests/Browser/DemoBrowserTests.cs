@@ -35,9 +35,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var servicePort = AbuseKit.FreePort();
-        var evilPort = AbuseKit.FreePort();
-        var friendPort = AbuseKit.FreePort();
+        var servicePort = FreePort.Next();
+        var evilPort = FreePort.Next();
+        var friendPort = FreePort.Next();
         Origin = $"http://127.0.0.1:{servicePort}";
         EvilOrigin = $"http://127.0.0.1:{evilPort}";
         FriendOrigin = $"http://127.0.0.1:{friendPort}";
@@ -86,6 +86,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 }
 
+[Trait("Category", "Browser")]
 public sealed partial class DemoBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>, IAsyncLifetime
 {
     private const string CookieName = "refresh_token"; // Secure switched off for http
@@ -179,7 +180,7 @@ public sealed partial class DemoBrowserTests(BrowserFixture fixture) : IClassFix
     [Fact]
     public async Task AfterReload_TheSessionIsRestoredThroughTheRefreshCookie()
     {
-        var email = await AbuseKit.CreateVerifiedUserAsync(fixture.Http);
+        var email = await AuthClient.CreateVerifiedUserAsync(fixture.Http);
         var page = await OpenDemoAsync();
         await SignInThroughUiAsync(page, email);
 
@@ -198,7 +199,7 @@ public sealed partial class DemoBrowserTests(BrowserFixture fixture) : IClassFix
     [Fact]
     public async Task TheRefreshToken_IsNotVisibleToPageScript()
     {
-        var email = await AbuseKit.CreateVerifiedUserAsync(fixture.Http);
+        var email = await AuthClient.CreateVerifiedUserAsync(fixture.Http);
         var page = await OpenDemoAsync();
         await SignInThroughUiAsync(page, email);
 
@@ -221,7 +222,7 @@ public sealed partial class DemoBrowserTests(BrowserFixture fixture) : IClassFix
     [Fact]
     public async Task ConcurrentRefreshCalls_MakeExactlyOneRequest_AndTheSessionStaysValid()
     {
-        var email = await AbuseKit.CreateVerifiedUserAsync(fixture.Http);
+        var email = await AuthClient.CreateVerifiedUserAsync(fixture.Http);
         var page = await OpenDemoAsync();
         await SignInThroughUiAsync(page, email);
         var refreshPosts = 0;
@@ -283,7 +284,7 @@ public sealed partial class DemoBrowserTests(BrowserFixture fixture) : IClassFix
     [Fact]
     public async Task AnotherOrigin_CannotRefreshOrLogOut_TheAllowedOriginCan()
     {
-        var email = await AbuseKit.CreateVerifiedUserAsync(fixture.Http);
+        var email = await AuthClient.CreateVerifiedUserAsync(fixture.Http);
         var demo = await OpenDemoAsync();
         await SignInThroughUiAsync(demo, email);
         var before = await SessionAsync(email);

@@ -42,15 +42,8 @@ public sealed class CleanupTests : IAsyncLifetime
 
     private DateTimeOffset Now => factory.Clock.GetUtcNow();
 
-    private static async Task WaitUntilAsync(NpgsqlConnection db, string sql, object? parameters = null)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!await db.ExecuteScalarAsync<bool>(sql, parameters))
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Never true: {sql}");
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitUntilAsync(NpgsqlConnection db, string sql, object? parameters = null) =>
+        Wait.UntilAsync(() => db.ExecuteScalarAsync<bool>(sql, parameters), sql);
 
     private static Task<long[]> IdsAsync(NpgsqlConnection db, string sql, object? parameters = null) =>
         db.QueryAsync<long>(sql, parameters).ContinueWith(t => t.Result.ToArray());

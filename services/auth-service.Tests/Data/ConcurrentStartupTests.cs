@@ -17,7 +17,7 @@ public sealed class TwoReplicasFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        ConnectionString = await (await PostgresServer.GetAsync()).CreateDatabaseAsync();
+        ConnectionString = await (await PostgresServer.GetAsync()).CreateDatabaseAsync(empty: true);
         A = new AuthServiceFactory(ConnectionString);
         B = new AuthServiceFactory(ConnectionString);
         // Replicas with synchronized clocks (the test clocks would otherwise differ by construction time).
@@ -34,6 +34,7 @@ public sealed class TwoReplicasFixture : IAsyncLifetime
     }
 }
 
+[Trait("Category", "Slow")]
 public sealed class ConcurrentStartupTests(TwoReplicasFixture replicas) : IClassFixture<TwoReplicasFixture>
 {
     private async Task<NpgsqlConnection> OpenAsync()

@@ -9,6 +9,7 @@ namespace AuthService.Tests.Deploy;
 /// a non-root user, one exposed port that the app listens on, a health check, and an entrypoint
 /// that runs the published assembly.
 /// </summary>
+[Trait("Category", "Deploy")]
 public sealed partial class DockerfileTests
 {
     private static readonly string Root = FindRepositoryRoot();

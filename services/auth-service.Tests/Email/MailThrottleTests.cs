@@ -14,6 +14,7 @@ namespace AuthService.Tests.Email;
 /// address per interval, the newest waiting one (with a link minted when it is sent) when the
 /// interval ends, and HTTP answers that do not change. Own service instance: it moves the clock.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class MailThrottleTests : IAsyncLifetime
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
@@ -192,18 +193,11 @@ public sealed class MailThrottleTests : IAsyncLifetime
     /// <summary>A few dispatcher rounds: long enough for a wrongly sent extra mail to show up.</summary>
     private static Task SettleAsync() => Task.Delay(TimeSpan.FromMilliseconds(700));
 
-    internal static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("Condition not met in time.");
-            await Task.Delay(25);
-        }
-    }
+    internal static Task WaitUntilAsync(Func<Task<bool>> condition) => Wait.UntilAsync(condition, "the expected mail or outbox rows");
 }
 
 /// <summary>Two service instances on one database, both dispatching, with the throttle on.</summary>
+[Trait("Category", "Slow")]
 public sealed class MailThrottleReplicaTests : IAsyncLifetime
 {
     private static readonly Dictionary<string, string?> Throttled = new() { ["Email:MinIntervalPerAddress"] = "00:01:00" };

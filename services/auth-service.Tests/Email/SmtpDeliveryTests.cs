@@ -4,6 +4,7 @@ using Dapper;
 
 namespace AuthService.Tests.Email;
 
+[Trait("Category", "Slow")]
 public sealed class SmtpDeliveryTests : IAsyncLifetime
 {
     private SmtpServer smtp = null!;

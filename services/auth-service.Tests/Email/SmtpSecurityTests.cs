@@ -11,6 +11,7 @@ namespace AuthService.Tests.Email;
 /// self-signed certificate (made here) is trusted through <c>Email:Smtp:ServerCertificate</c>, the
 /// production way to trust an internal relay; without it the certificate is refused.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class SmtpSecurityTests : IDisposable
 {
     private const string User = "relay-user";

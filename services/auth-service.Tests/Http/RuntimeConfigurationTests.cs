@@ -86,7 +86,7 @@ public sealed class RuntimeConfigurationTests
     [Trait("Category", PublishedService.Category)]
     public async Task PublishedService_InInvariantMode_RefusesToStartNamingTheCause()
     {
-        var environment = PublishedService.ProductionEnvironment("Host=127.0.0.1;Port=1;Database=unused;Timeout=1", PublishedService.FreePort());
+        var environment = PublishedService.ProductionEnvironment("Host=127.0.0.1;Port=1;Database=unused;Timeout=1", FreePort.Next());
         environment["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1";
 
         var (exitCode, output) = await PublishedService.RunUntilExitAsync(environment, TimeSpan.FromSeconds(30));

@@ -74,14 +74,9 @@ public sealed partial class AuthClient(AuthServiceFactory factory)
     /// <summary>Polls the dev mailbox until <paramref name="to"/> has at least <paramref name="count"/> emails.</summary>
     public async Task<JsonElement[]> WaitForEmailsAsync(string to, int count)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (true)
-        {
-            var emails = await EmailsAsync(to);
-            if (emails.Length >= count) return emails;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{to} has {emails.Length} email(s), expected {count}.");
-            await Task.Delay(25);
-        }
+        JsonElement[] emails = [];
+        await Wait.UntilAsync(async () => (emails = await EmailsAsync(to)).Length >= count, $"{count} email(s) to {to} (has {emails.Length})");
+        return emails;
     }
 
     /// <summary>
@@ -107,12 +102,27 @@ public sealed partial class AuthClient(AuthServiceFactory factory)
         throw new InvalidOperationException($"No {page} email for {to}.");
     }
 
-    public async Task<string> CreateVerifiedUserAsync(string? email = null, string password = DefaultPassword)
+    public Task<string> CreateVerifiedUserAsync(string? email = null, string password = DefaultPassword) =>
+        CreateVerifiedUserAsync(Http, email, password);
+
+    /// <summary>
+    /// The one verified-user helper: signs up and verifies a user through <paramref name="http"/> (any
+    /// base address, e.g. a Kestrel socket or another process), taking the link from the dev mailbox;
+    /// the link is minted when the outbox dispatcher renders the mail, a moment after the signup.
+    /// </summary>
+    public static async Task<string> CreateVerifiedUserAsync(HttpClient http, string? email = null, string password = DefaultPassword)
     {
         email ??= NewEmail();
-        (await SignupAsync(email, password)).EnsureSuccessStatusCode();
-        var token = await TokenFromEmailAsync(email);
-        (await PostJsonAsync("/auth/verify-email", new { token })).EnsureSuccessStatusCode();
+        var signup = await http.PostAsJsonAsync("/auth/signup", new { email, password });
+        Assert.Equal(HttpStatusCode.Accepted, signup.StatusCode);
+        var token = await Wait.ForAsync(async () =>
+        {
+            var emails = await http.GetFromJsonAsync<JsonElement[]>($"/dev/emails?to={Uri.EscapeDataString(email)}");
+            return emails!.Select(e => Regex.Match(e.GetProperty("text").GetString()!, @"/verify-email\?token=([A-Za-z0-9_\-]+)"))
+                .FirstOrDefault(m => m.Success)?.Groups[1].Value;
+        }, $"a verification mail for {email}");
+        var verify = await http.PostAsJsonAsync("/auth/verify-email", new { token });
+        Assert.Equal(HttpStatusCode.OK, verify.StatusCode);
         return email;
     }
 

@@ -58,14 +58,9 @@ public sealed class AuthServiceFactory(string connectionString, IReadOnlyDiction
     public async Task<AuthServiceFactory> StartAsync()
     {
         using var client = CreateClient();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var response = await client.GetAsync("/readyz");
-            if (response.IsSuccessStatusCode) return this;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("The service did not become ready.");
-            await Task.Delay(50);
-        }
+        await Wait.UntilAsync(async () => (await client.GetAsync("/readyz")).IsSuccessStatusCode,
+            "the service to become ready (/readyz)", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50));
+        return this;
     }
 
     /// <summary>

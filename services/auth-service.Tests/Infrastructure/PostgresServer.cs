@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using AuthService.Data;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace AuthService.Tests.Infrastructure;
@@ -9,7 +9,7 @@ namespace AuthService.Tests.Infrastructure;
 /// One real, throwaway PostgreSQL cluster for the whole test run, started from the machine's
 /// binaries (initdb + pg_ctl, temp dir, free loopback port; as the <c>postgres</c> user when the
 /// tests run as root, since the server refuses root). Set <c>AUTH_TEST_DATABASE_URL</c> to use an
-/// existing server instead. Every test class gets its own empty database from it.
+/// existing server instead. Every test class gets its own database from it (a copy of a migrated template).
 /// </summary>
 public sealed class PostgresServer
 {
@@ -24,6 +24,7 @@ public sealed class PostgresServer
         this.dataDir = dataDir;
         this.binDir = binDir;
         Port = port;
+        migratedTemplate = new(CreateMigratedTemplateAsync);
     }
 
     public string AdminConnectionString { get; }
@@ -39,22 +40,66 @@ public sealed class PostgresServer
     /// </summary>
     public static Task<PostgresServer> StartDedicatedAsync() => StartEphemeralAsync(FindBinDir());
 
-    /// <summary>A new, empty database; returns its connection string.</summary>
-    public async Task<string> CreateDatabaseAsync()
+    /// <summary>
+    /// A new database for one test class; returns its connection string. By default it is a copy of
+    /// this server's migrated template (every embedded migration applied, no rows: no signing key, so
+    /// each class's service still creates its own key at its first start). Pass <paramref name="empty"/>
+    /// for tests that watch the service migrate or start on a fresh database.
+    /// </summary>
+    public async Task<string> CreateDatabaseAsync(bool empty = false)
     {
         var name = "auth_test_" + Guid.NewGuid().ToString("N")[..16];
+        var template = empty ? null : await migratedTemplate.Value;
+        // PostgreSQL refuses to copy a template that another session (or a concurrent copy) is using: one at a time.
+        await createLock.WaitAsync();
+        try
+        {
+            await using var conn = new NpgsqlConnection(AdminConnectionString);
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand(template is null ? $"CREATE DATABASE {name}" : $"CREATE DATABASE {name} TEMPLATE {template}", conn);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        finally
+        {
+            createLock.Release();
+        }
+        return ForDatabase(name);
+    }
+
+    private readonly SemaphoreSlim createLock = new(1, 1);
+    private readonly Lazy<Task<string>> migratedTemplate;
+
+    // Idle connections are closed soon: the tests' own pools (one per database) would otherwise stay
+    // open for minutes after their class is done, and a full run has many classes.
+    private string ForDatabase(string name) => new NpgsqlConnectionStringBuilder(AdminConnectionString)
+    {
+        Database = name, MaxPoolSize = 30, ConnectionIdleLifetime = 10, ConnectionPruningInterval = 5,
+    }.ConnectionString;
+
+    /// <summary>
+    /// Once per server: an empty database with the service's embedded migrations applied (its own
+    /// <see cref="MigrationRunner"/>, not a started service, so no signing key or other row is made),
+    /// over an unpooled connection so that nothing stays connected to it when it is copied.
+    /// </summary>
+    private async Task<string> CreateMigratedTemplateAsync()
+    {
+        var name = "auth_template_" + Guid.NewGuid().ToString("N")[..12];
         await using (var conn = new NpgsqlConnection(AdminConnectionString))
         {
             await conn.OpenAsync();
             await using var cmd = new NpgsqlCommand($"CREATE DATABASE {name}", conn);
             await cmd.ExecuteNonQueryAsync();
         }
-        // Idle connections are closed soon: the tests' own pools (one per database) would otherwise stay
-        // open for minutes after their class is done, and a full run has many classes.
-        return new NpgsqlConnectionStringBuilder(AdminConnectionString)
+        var connectionString = new NpgsqlConnectionStringBuilder(ForDatabase(name)) { Pooling = false }.ConnectionString;
+        await using (var dataSource = NpgsqlDataSource.Create(connectionString))
         {
-            Database = name, MaxPoolSize = 30, ConnectionIdleLifetime = 10, ConnectionPruningInterval = 5,
-        }.ConnectionString;
+            await new MigrationRunner(dataSource, NullLogger<MigrationRunner>.Instance).ApplyAsync(CancellationToken.None);
+            await using var check = await dataSource.OpenConnectionAsync();
+            await using var keys = new NpgsqlCommand("SELECT count(*) FROM signing_keys", check);
+            if ((long)(await keys.ExecuteScalarAsync())! != 0) throw new InvalidOperationException("The template database must hold no signing key.");
+        }
+        await using (var probe = new NpgsqlConnection(connectionString)) NpgsqlConnection.ClearPool(probe);
+        return name;
     }
 
     /// <summary>Stops the ephemeral server (fast shutdown), for outage tests.</summary>
@@ -77,7 +122,7 @@ public sealed class PostgresServer
         var dir = Path.Combine(Path.GetTempPath(), $"auth-tests-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
         Directory.CreateDirectory(dir);
         if (IsRoot) await RunAsync("chown", "postgres:", dir);
-        var port = FreePort();
+        var port = FreePort.Next();
         var server = new PostgresServer(
             $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=5;Maximum Pool Size=5",
             dir, bin, port);
@@ -154,13 +199,6 @@ public sealed class PostgresServer
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {process.ExitCode}: {await stderr}{await stdout}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Accepts a postgres:// URL or an Npgsql keyword string.</summary>

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 
 namespace AuthService.Tests.Infrastructure;
@@ -66,7 +64,7 @@ public sealed class PublishedService : IAsyncDisposable
     /// <summary>Starts the published service on a free loopback port and waits for /readyz.</summary>
     public static async Task<PublishedService> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? extra = null)
     {
-        var port = FreePort();
+        var port = FreePort.Next();
         var environment = ProductionEnvironment(connectionString, port);
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) environment[key] = value;
 
@@ -104,13 +102,6 @@ public sealed class PublishedService : IAsyncDisposable
             }
             return (service.process.ExitCode, service.Output);
         }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

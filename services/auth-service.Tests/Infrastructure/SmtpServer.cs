@@ -29,7 +29,7 @@ public sealed partial class SmtpServer : IAsyncDisposable
 
     private SmtpServer(SmtpServerOptions? options) => this.options = options;
 
-    public int Port { get; } = FreePort();
+    public int Port { get; } = FreePort.Next();
 
     public static async Task<SmtpServer> StartAsync(SmtpServerOptions? options = null)
     {
@@ -207,12 +207,6 @@ public sealed partial class SmtpServer : IAsyncDisposable
         return encoding.GetString(bytes.ToArray());
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {

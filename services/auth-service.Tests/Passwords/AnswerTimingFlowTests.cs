@@ -21,6 +21,7 @@ public sealed class TimingCollection
 /// addresses, interleaved, must have medians within 25% of each other.
 /// </summary>
 [Collection(TimingCollection.Name)]
+[Trait("Category", "Timing")]
 public sealed class AnswerTimingFlowTests(AuthServiceFixture fixture, ITestOutputHelper output) : IClassFixture<AuthServiceFixture>
 {
     private const int WarmUpPairs = 5;

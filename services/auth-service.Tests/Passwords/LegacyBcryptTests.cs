@@ -8,6 +8,7 @@ namespace AuthService.Tests.Passwords;
 /// bcrypt hashes imported from other systems, verified through <see cref="Argon2id"/> (the service's one
 /// hashing queue). Hashes are made here by BCrypt.Net-Next itself, for each minor revision.
 /// </summary>
+[Trait("Category", "Timing")]
 public sealed class LegacyBcryptTests
 {
     private const string Password = "an imported passphrase 42";

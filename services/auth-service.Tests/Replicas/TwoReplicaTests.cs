@@ -61,6 +61,7 @@ public sealed class SmtpReplicasFixture : IAsyncLifetime
     }
 }
 
+[Trait("Category", "Slow")]
 public sealed class TwoReplicaTests(SmtpReplicasFixture replicas) : IClassFixture<SmtpReplicasFixture>
 {
     private AuthClient OnA => new(replicas.A);

@@ -11,6 +11,7 @@ namespace AuthService.Tests.Resilience;
 /// liveness probe stays green, and the service recovers by itself when the database returns.
 /// </summary>
 [Collection(DatabaseOutageCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class DatabaseOutageTests(DedicatedPostgresFixture pg, ITestOutputHelper output)
 {
     /// <summary>Hard limit for one answer during an outage (a few seconds expected).</summary>

@@ -13,11 +13,11 @@ public sealed class DedicatedPostgresFixture : IAsyncLifetime
 
     public async Task InitializeAsync() => Server = await PostgresServer.StartDedicatedAsync();
 
-    /// <summary>A new database; first drops pooled admin connections that an earlier restart broke.</summary>
+    /// <summary>A new, empty database (the outage tests watch the service migrate on startup); first drops pooled admin connections that an earlier restart broke.</summary>
     public async Task<string> CreateDatabaseAsync()
     {
         await using (var admin = new NpgsqlConnection(Server.AdminConnectionString)) NpgsqlConnection.ClearPool(admin);
-        return await Server.CreateDatabaseAsync();
+        return await Server.CreateDatabaseAsync(empty: true);
     }
 
     public Task DisposeAsync()

@@ -20,6 +20,7 @@ public sealed class GracefulShutdownCollection;
 // Timing matters here (the signin must still be hashing when the stop begins), so it runs on its
 // own rather than among parallel test classes competing for the two cores.
 [Collection(nameof(GracefulShutdownTests))]
+[Trait("Category", "Slow")]
 public sealed class GracefulShutdownTests(ITestOutputHelper output)
 {
     [Fact]

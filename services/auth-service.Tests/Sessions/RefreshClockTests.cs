@@ -9,6 +9,7 @@ namespace AuthService.Tests.Sessions;
 /// request that waited for the lock is judged at the moment it got it, not when it arrived, and
 /// the retirement it writes carries that same instant.
 /// </summary>
+[Trait("Category", "Timing")]
 public sealed class RefreshClockTests
 {
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);

@@ -18,6 +18,7 @@ public sealed class ShortLockTimeoutFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Factory.DisposeAsync();
 }
 
+[Trait("Category", "Timing")]
 public sealed class RefreshContentionTests(ShortLockTimeoutFixture fixture) : IClassFixture<ShortLockTimeoutFixture>
 {
     [Fact]
