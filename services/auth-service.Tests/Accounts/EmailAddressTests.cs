@@ -1,4 +1,5 @@
 using AuthService.Accounts;
+using AuthService.Shared;
 
 namespace AuthService.Tests.Accounts;
 

@@ -1,9 +1,10 @@
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using AuthService.Passwords;
+using AuthService.Shared;
 using AuthService.Tests.Infrastructure;
 using Dapper;
 
@@ -186,7 +187,7 @@ public sealed class SignupTests(AuthServiceFixture fixture) : IClassFixture<Auth
         if (password is not null) Assert.DoesNotContain(password, text); // never echo a password
 
         // Nothing was created and nothing mailed.
-        if (email is not null && AuthService.Accounts.EmailAddress.Normalize(email) is { } normalized)
+        if (email is not null && EmailAddress.Normalize(email) is { } normalized)
         {
             Assert.Empty(await client.EmailsAsync(normalized));
             await using var db = client.OpenDatabase();

@@ -1,0 +1,6 @@
+using Dapper;
+using Npgsql;
+
+namespace AuthService.Accounts;
+
+public enum VerifyOutcome { Verified, InvalidToken, PasswordRequired }
