@@ -1,6 +1,6 @@
 using Npgsql;
-using Polly;
 using Polly.Retry;
+using Polly;
 
 namespace AuthService.Data;
 

@@ -1,0 +1,9 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AuthService.Tokens;
+
+/// <summary>A key that signs from <see cref="NotBefore"/> until <see cref="RetireAt"/>.</summary>
+public sealed record Signer(string Kid, DateTimeOffset NotBefore, DateTimeOffset? RetireAt, SigningCredentials Credentials);

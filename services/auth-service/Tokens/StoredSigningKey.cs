@@ -1,0 +1,12 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text;
+using Dapper;
+using Npgsql;
+
+namespace AuthService.Tokens;
+
+/// <summary>A signing key as stored: public JWK in clear, private key sealed with AES-GCM under the KEK.</summary>
+public sealed record StoredSigningKey(string Kid, string PublicJwk, byte[] PrivateKey, DateTimeOffset CreatedAt,
+    DateTimeOffset NotBefore, DateTimeOffset? RetireAt, DateTimeOffset? ExpiresAt);
