@@ -25,7 +25,7 @@ namespace AuthService.Tests.Tokens;
 /// Scheduled signing-key rotation (ARCHITECTURE.md, "Signing keys and scale-out"): a new key is
 /// published <c>PublishLead</c> before it signs and the old one stays published until every token it
 /// signed has expired. Time is driven with the factory's clock; key maintenance is the service's
-/// own <see cref="DatabaseInitializer.MaintainKeysAsync"/>, called the way its 30 s timer calls it.
+/// own <see cref="SigningKeyMaintenance.MaintainKeysAsync"/>, called the way its 30 s timer calls it.
 /// </summary>
 public sealed class KeyRotationTests
 {
@@ -55,8 +55,8 @@ public sealed class KeyRotationTests
         return await factory.StartAsync();
     }
 
-    private static DatabaseInitializer Initializer(AuthServiceFactory f) =>
-        f.Services.GetServices<IHostedService>().OfType<DatabaseInitializer>().Single();
+    private static SigningKeyMaintenance Initializer(AuthServiceFactory f) =>
+        f.Services.GetRequiredService<SigningKeyMaintenance>();
 
     private static Task MaintainAsync(AuthServiceFactory f) => Initializer(f).MaintainKeysAsync(CancellationToken.None);
 
@@ -372,7 +372,7 @@ public sealed class KeyRotationTests
     [InlineData("00:00:30")]
     public async Task Startup_WithPublishLeadShorterThanJwksMaxAge_FailsNamingPublishLead(string lead)
     {
-        Assert.True(TimeSpan.Parse(lead) < WellKnownEndpoints.JwksMaxAge);
+        Assert.True(TimeSpan.Parse(lead) < new AuthService.Options.SigningKeyOptions().JwksMaxAge);
         var message = await AuthServiceFactory.StartupFailureAsync("Host=127.0.0.1;Port=1;Database=unused;Timeout=1",
             new Dictionary<string, string?> { ["Auth:SigningKeys:PublishLead"] = lead });
         Assert.Contains("Auth:SigningKeys:PublishLead", message);

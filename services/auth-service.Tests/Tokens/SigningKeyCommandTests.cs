@@ -20,7 +20,7 @@ public sealed class SigningKeyCommandTests
         var oldToken = (await client.SignupAndSigninAsync()).AccessToken;
 
         await SigningKeyCommands.RotateAsync(factory.Services, revokeCurrent: true);
-        await factory.Services.GetServices<IHostedService>().OfType<DatabaseInitializer>().Single().MaintainKeysAsync(CancellationToken.None);
+        await factory.Services.GetRequiredService<SigningKeyMaintenance>().MaintainKeysAsync(CancellationToken.None);
 
         var after = await KidsAsync(factory);
         var newKid = Assert.Single(after);
