@@ -1,5 +1,4 @@
 using AuthService.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AuthService.Accounts;
 

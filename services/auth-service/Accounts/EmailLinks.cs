@@ -1,6 +1,5 @@
 using AuthService.Email;
 using Dapper;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace AuthService.Accounts;

@@ -1,7 +1,4 @@
 using AuthService.Email;
-using Dapper;
-using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace AuthService.Accounts;
 

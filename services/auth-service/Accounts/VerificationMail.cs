@@ -3,7 +3,6 @@ using AuthService.Options;
 using AuthService.Shared;
 using Dapper;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace AuthService.Accounts;
 

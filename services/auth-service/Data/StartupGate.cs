@@ -1,8 +1,3 @@
-using Microsoft.Extensions.Options;
-using Npgsql;
-using Polly.Retry;
-using Polly;
-
 namespace AuthService.Data;
 
 /// <summary>Open once the database is migrated and the signing keys are loaded.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Encodings.Web;
-
 namespace AuthService.Email;
 
 public sealed record EmailMessage(string To, string Subject, string Text, string Html);

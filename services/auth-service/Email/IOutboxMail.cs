@@ -1,6 +1,3 @@
-using System.Text.Json;
-using Npgsql;
-
 namespace AuthService.Email;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using Npgsql;
-
 namespace AuthService.Email;
 
 /// <summary>The registered renderers by kind; a kind registered twice stops the service at startup.</summary>

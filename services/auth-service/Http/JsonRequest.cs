@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.Metadata;
 
 namespace AuthService.Http;
 

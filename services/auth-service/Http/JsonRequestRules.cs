@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.Metadata;
 
 namespace AuthService.Http;

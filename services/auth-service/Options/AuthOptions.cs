@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http;
-
 namespace AuthService.Options;
 
 /// <summary>The <c>Auth</c> configuration section; defaults are the contract's (API.md).</summary>

@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http;
-
 namespace AuthService.Options;
 
 public sealed class PasswordOptions

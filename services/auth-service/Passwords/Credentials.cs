@@ -1,6 +1,4 @@
 using AuthService.Shared;
-using Dapper;
-using Npgsql;
 
 namespace AuthService.Passwords;
 

@@ -1,9 +1,3 @@
-using System.Globalization;
-using Dapper;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
-using Npgsql;
-
 namespace AuthService.Sessions;
 
 /// <summary>

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using AuthService.Email;
-using Npgsql;
 
 namespace AuthService.Sessions;
 

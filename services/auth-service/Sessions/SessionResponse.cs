@@ -1,7 +1,3 @@
-using Dapper;
-using Microsoft.Extensions.Options;
-using Npgsql;
-
 namespace AuthService.Sessions;
 
 public sealed record SessionResponse(Guid Id, DateTimeOffset CreatedAt, DateTimeOffset LastUsedAt, DateTimeOffset ExpiresAt,

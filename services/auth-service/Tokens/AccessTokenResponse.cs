@@ -1,7 +1,4 @@
 using AuthService.Shared;
-using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace AuthService.Tokens;
 

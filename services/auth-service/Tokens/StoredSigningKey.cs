@@ -1,10 +1,3 @@
-using System.Buffers.Text;
-using System.Security.Cryptography;
-using System.Text.Json;
-using System.Text;
-using Dapper;
-using Npgsql;
-
 namespace AuthService.Tokens;
 
 /// <summary>A signing key as stored: public JWK in clear, private key sealed with AES-GCM under the KEK.</summary>
