@@ -6,25 +6,21 @@ using AuthService.Options;
 using AuthService.Passwords;
 using AuthService.Sessions;
 using AuthService.Tokens;
-using Microsoft.Extensions.Options;
 
 // Before anything else: a process that cannot NFKC-normalize passwords must not serve them.
 UnicodeNormalization.EnsureWorks();
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.Services.AddSingleton(TimeProvider.System); // the one clock every feature reads; tests replace it
 builder.AddAuthServiceOptions();
 builder.AddHttpPipeline();
-builder.Services.AddDatabase(builder.Configuration);
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<PasswordPolicy>().AddSingleton<Argon2id>();
-builder.Services.AddSingleton<ServerSecrets>().AddSingleton<SigningKeyStore>().AddSingleton<SigningKeyRing>().AddSingleton<AccessTokenIssuer>();
-builder.Services.AddBearerAuthentication();
-builder.Services.AddSingleton<SessionStore>().AddSingleton<RefreshRotation>().AddSingleton<RefreshCookie>().AddSingleton<SigninLockout>();
-builder.Services.AddSingleton<AccountStore>().AddSingleton<PasswordStore>();
-builder.Services.AddSingleton<BackgroundWorkQueue>().AddHostedService(sp => sp.GetRequiredService<BackgroundWorkQueue>());
-builder.Services.AddEmail().AddOutboxMail<VerificationMail>().AddOutboxMail<SignupOnTakenAddressMail>().AddOutboxMail<PasswordResetMail>();
-builder.Services.AddOpenApi(o => o.AddBearerSecurity());
+builder.AddDatabase();
+builder.AddEmail();
+builder.AddTokens();
+builder.AddPasswords();
+builder.AddSessions();
+builder.AddAccounts(); // accounts and their password flows (forgot, reset, change)
 
 var app = builder.Build();
 
@@ -36,11 +32,6 @@ if (args.Contains("rotate-signing-key"))
 }
 
 app.UseHttpPipeline();
-if (app.Services.GetRequiredService<IOptions<DevEndpointsOptions>>().Value.Enabled)
-{
-    app.UseDefaultFiles(); // the demo SPA under /demo/, development only like the dev mailbox
-    app.UseStaticFiles();
-}
 app.UseAuthentication();
 app.UseAuthorization();
 

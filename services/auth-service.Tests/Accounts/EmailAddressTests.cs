@@ -1,4 +1,4 @@
-using AuthService.Accounts;
+using AuthService.Shared;
 
 namespace AuthService.Tests.Accounts;
 

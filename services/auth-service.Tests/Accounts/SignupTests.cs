@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using AuthService.Passwords;
+using AuthService.Shared;
 using AuthService.Tests.Infrastructure;
 using Dapper;
 
@@ -184,7 +185,7 @@ public sealed class SignupTests(AuthServiceFixture fixture) : IClassFixture<Auth
         if (password is not null) Assert.DoesNotContain(password, text); // never echo a password
 
         // Nothing was created and nothing mailed.
-        if (email is not null && AuthService.Accounts.EmailAddress.Normalize(email) is { } normalized)
+        if (email is not null && EmailAddress.Normalize(email) is { } normalized)
         {
             Assert.Empty(await client.EmailsAsync(normalized));
             await using var db = client.OpenDatabase();

@@ -1,5 +1,5 @@
 using System.Net;
-using AuthService.Accounts;
+using AuthService.Shared;
 using AuthService.Tests.Infrastructure;
 
 namespace AuthService.Tests.Accounts;

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using AuthService.Accounts;
 using AuthService.Options;
+using AuthService.Shared;
 using AuthService.Tests.Infrastructure;
 using AuthService.Tokens;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,13 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using AuthService.Data;
 using AuthService.Tests.Infrastructure;
 using AuthService.Tokens;
 using Dapper;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -19,7 +17,7 @@ namespace AuthService.Tests.Tokens;
 /// Scheduled signing-key rotation (ARCHITECTURE.md, "Signing keys and scale-out"): a new key is
 /// published <c>PublishLead</c> before it signs and the old one stays published until every token it
 /// signed has expired. Time is driven with the factory's clock; key maintenance is the service's
-/// own <see cref="DatabaseInitializer.MaintainKeysAsync"/>, called the way its 30 s timer calls it.
+/// own <see cref="SigningKeyMaintenance.MaintainKeysAsync"/>, called the way its 30 s timer calls it.
 /// </summary>
 public sealed class KeyRotationTests
 {
@@ -49,8 +47,8 @@ public sealed class KeyRotationTests
         return await factory.StartAsync();
     }
 
-    private static DatabaseInitializer Initializer(AuthServiceFactory f) =>
-        f.Services.GetServices<IHostedService>().OfType<DatabaseInitializer>().Single();
+    private static SigningKeyMaintenance Initializer(AuthServiceFactory f) =>
+        f.Services.GetRequiredService<SigningKeyMaintenance>();
 
     private static Task MaintainAsync(AuthServiceFactory f) => Initializer(f).MaintainKeysAsync(CancellationToken.None);
 
@@ -366,7 +364,7 @@ public sealed class KeyRotationTests
     [InlineData("00:00:30")]
     public async Task Startup_WithPublishLeadShorterThanJwksMaxAge_FailsNamingPublishLead(string lead)
     {
-        Assert.True(TimeSpan.Parse(lead) < WellKnownEndpoints.JwksMaxAge);
+        Assert.True(TimeSpan.Parse(lead) < new AuthService.Options.SigningKeyOptions().JwksMaxAge);
         var message = await AuthServiceFactory.StartupFailureAsync("Host=127.0.0.1;Port=1;Database=unused;Timeout=1",
             new Dictionary<string, string?> { ["Auth:SigningKeys:PublishLead"] = lead });
         Assert.Contains("Auth:SigningKeys:PublishLead", message);

@@ -1,10 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using AuthService.Data;
 using AuthService.Tests.Infrastructure;
 using AuthService.Tokens;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace AuthService.Tests.Tokens;
 
@@ -20,7 +18,7 @@ public sealed class SigningKeyCommandTests
         var oldToken = (await client.SignupAndSigninAsync()).AccessToken;
 
         await SigningKeyCommands.RotateAsync(factory.Services, revokeCurrent: true);
-        await factory.Services.GetServices<IHostedService>().OfType<DatabaseInitializer>().Single().MaintainKeysAsync(CancellationToken.None);
+        await factory.Services.GetRequiredService<SigningKeyMaintenance>().MaintainKeysAsync(CancellationToken.None);
 
         var after = await KidsAsync(factory);
         var newKid = Assert.Single(after);

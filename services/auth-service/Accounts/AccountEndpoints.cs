@@ -1,13 +1,12 @@
-using AuthService.Audit;
 using AuthService.Http;
 using AuthService.Passwords;
-using AuthService.Tokens;
+using AuthService.Shared;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AuthService.Accounts;
 
 /// <summary>Signup, email verification and the caller's own profile.</summary>
-public static class AccountEndpoints
+internal static class AccountEndpoints
 {
     // One answer whether or not the address already has an account: signup must not reveal accounts.
     private static readonly MessageResponse SignupAccepted = new("Check your inbox to verify your email address.");

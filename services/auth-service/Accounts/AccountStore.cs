@@ -1,22 +1,10 @@
 using AuthService.Audit;
-using AuthService.Data;
 using AuthService.Email;
-using AuthService.Passwords;
-using AuthService.Tokens;
+using AuthService.Shared;
 using Dapper;
 using Npgsql;
 
 namespace AuthService.Accounts;
-
-internal sealed record Credentials(UserResponse User, string PasswordHash);
-
-/// <summary>
-/// A live verify link: its token row, and the credential of the signup it belongs to. When the address
-/// saw more than one signup, following the link needs that signup's password too.
-/// </summary>
-public sealed record VerifyLink(long TokenId, Guid UserId, long SignupId, string PasswordHash, bool NeedsPassword);
-
-public enum VerifyOutcome { Verified, InvalidToken, PasswordRequired }
 
 /// <summary>
 /// Users, their pending signups and their single-use email tokens; every email is queued in the same
@@ -24,7 +12,7 @@ public enum VerifyOutcome { Verified, InvalidToken, PasswordRequired }
 /// verification of one address serialize, while the outbox dispatcher minting a token for that user
 /// (a KEY SHARE lock through the foreign key) is never blocked by them nor blocks them.
 /// </summary>
-public sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clock)
+internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clock)
 {
     /// <summary>
     /// Records the signup's credential (a pending <c>signups</c> row) and queues its verification mail.
@@ -86,11 +74,11 @@ public sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clock
     /// <summary>The live verify link of <paramref name="token"/> (nothing is consumed), or null.</summary>
     public async Task<VerifyLink?> FindVerifyLinkAsync(string token, CancellationToken ct)
     {
-        const string sql = """
+        const string sql = $"""
             SELECT t.id AS TokenId, t.user_id AS UserId, s.id AS SignupId, s.password_hash AS PasswordHash,
                    (SELECT count(*) FROM signups a WHERE a.user_id = t.user_id) > 1 AS NeedsPassword
             FROM email_tokens t JOIN signups s ON s.id = t.signup_id
-            WHERE t.token_hash = @tokenHash AND t.purpose = 'verify' AND t.used_at IS NULL AND t.expires_at > @now AND s.voided_at IS NULL
+            WHERE t.token_hash = @tokenHash AND t.purpose = '{EmailTokenPurposes.Verify}' AND t.used_at IS NULL AND t.expires_at > @now AND s.voided_at IS NULL
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         return await conn.QuerySingleOrDefaultAsync<VerifyLink>(new CommandDefinition(sql,
@@ -113,12 +101,12 @@ public sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clock
         const string consume = """
             UPDATE email_tokens t SET used_at = @now FROM signups s
             WHERE t.id = @TokenId AND t.used_at IS NULL AND t.expires_at > @now AND s.id = t.signup_id AND s.id = @SignupId AND s.voided_at IS NULL
-            RETURNING s.password_hash, s.display_name
+            RETURNING s.password_hash AS PasswordHash, s.display_name AS DisplayName
             """;
         const string activate = """
-            UPDATE users SET password_hash = @password_hash, display_name = @display_name, email_verified_at = @now, updated_at = @now
+            UPDATE users SET password_hash = @PasswordHash, display_name = @DisplayName, email_verified_at = @now, updated_at = @now
             WHERE id = @UserId AND email_verified_at IS NULL
-            RETURNING id, email, true AS email_verified, display_name, created_at
+            RETURNING id AS Id, email AS Email, true AS EmailVerified, display_name AS DisplayName, created_at AS CreatedAt
             """;
         const string voidSignups = "UPDATE signups SET voided_at = @now WHERE user_id = @UserId AND voided_at IS NULL";
         var now = clock.GetUtcNow();
@@ -131,7 +119,7 @@ public sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clock
             new { link.TokenId, link.SignupId, now }, tx, cancellationToken: ct));
         if (c is null) return (VerifyOutcome.InvalidToken, null);
         var user = await conn.QuerySingleAsync<UserRow>(new CommandDefinition(activate,
-            new { c.password_hash, c.display_name, link.UserId, now }, tx, cancellationToken: ct));
+            new { c.PasswordHash, c.DisplayName, link.UserId, now }, tx, cancellationToken: ct));
         await conn.ExecuteAsync(new CommandDefinition(voidSignups, new { link.UserId, now }, tx, cancellationToken: ct));
         await OutboxStore.DropPendingAsync(conn, tx, link.UserId, [EmailLinks.VerifyKind], now, ct);
         await AuditLog.WriteAsync(conn, tx, AuditKinds.EmailVerified, link.UserId, origin, now, null, ct);
@@ -139,48 +127,11 @@ public sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clock
         return (VerifyOutcome.Verified, user.ToResponse());
     }
 
-    internal async Task<Credentials?> FindCredentialsAsync(string email, CancellationToken ct)
-    {
-        const string sql = """
-            SELECT id, email, email_verified_at IS NOT NULL AS email_verified, display_name, created_at, password_hash
-            FROM users WHERE email = @email
-            """;
-        var row = await DbRetry.ReadAsync(async token =>
-        {
-            await using var conn = await dataSource.OpenConnectionAsync(token);
-            return await conn.QuerySingleOrDefaultAsync<CredentialsRow>(new CommandDefinition(sql, new { email }, cancellationToken: token));
-        }, ct);
-        return row is null ? null : new Credentials(new UserRow(row.id, row.email, row.email_verified, row.display_name, row.created_at).ToResponse(), row.password_hash);
-    }
-
-    /// <summary>
-    /// Replaces the hash a signin just verified (bcrypt, or Argon2id with old parameters) with a new
-    /// Argon2id hash of the same password, and audits it in the same transaction. Only while the stored
-    /// hash is still the verified one: a password changed or reset meanwhile is never overwritten with a
-    /// hash of the old password. False when nothing was replaced.
-    /// </summary>
-    public async Task<bool> UpdatePasswordHashAsync(Guid userId, string verifiedHash, string newHash, RequestOrigin origin, CancellationToken ct)
-    {
-        const string sql = """
-            UPDATE users SET password_hash = @newHash, updated_at = @now
-            WHERE id = @userId AND password_hash = @verifiedHash
-            """;
-        var now = clock.GetUtcNow();
-        await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        if (await conn.ExecuteAsync(new CommandDefinition(sql, new { userId, verifiedHash, newHash, now }, tx, cancellationToken: ct)) != 1)
-            return false;
-        await AuditLog.WriteAsync(conn, tx, AuditKinds.PasswordRehashed, userId, origin, now,
-            new { from = Argon2id.Scheme(verifiedHash), to = Argon2id.Scheme(newHash) }, ct);
-        await tx.CommitAsync(ct);
-        return true;
-    }
-
     public async Task<UserResponse?> UpdateDisplayNameAsync(Guid userId, string? displayName, CancellationToken ct)
     {
         const string sql = """
             UPDATE users SET display_name = @displayName, updated_at = @now WHERE id = @userId
-            RETURNING id, email, email_verified_at IS NOT NULL AS email_verified, display_name, created_at
+            RETURNING id AS Id, email AS Email, email_verified_at IS NOT NULL AS EmailVerified, display_name AS DisplayName, created_at AS CreatedAt
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var row = await conn.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition(sql, new { userId, displayName, now = clock.GetUtcNow() }, cancellationToken: ct));
@@ -200,9 +151,6 @@ public sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clock
         return token;
     }
 
-#pragma warning disable IDE1006 // snake_case: Dapper maps by column name
     private sealed record PendingSignup(Guid UserId, long SignupId);
-    private sealed record SignupCredential(string password_hash, string? display_name);
-    private sealed record CredentialsRow(Guid id, string email, bool email_verified, string? display_name, DateTime created_at, string password_hash);
-#pragma warning restore IDE1006
+    private sealed record SignupCredential(string PasswordHash, string? DisplayName);
 }

@@ -5,9 +5,10 @@ namespace AuthService.Data;
 public static class DataServiceCollectionExtensions
 {
     /// <summary>One <see cref="NpgsqlDataSource"/> for the process; connections are taken per unit of work.</summary>
-    public static IServiceCollection AddDatabase(this IServiceCollection services, IConfiguration configuration)
+    public static WebApplicationBuilder AddDatabase(this WebApplicationBuilder webBuilder)
     {
-        var connectionString = configuration.GetConnectionString("Postgres");
+        var services = webBuilder.Services;
+        var connectionString = webBuilder.Configuration.GetConnectionString("Postgres");
         if (string.IsNullOrWhiteSpace(connectionString))
             throw new InvalidOperationException("ConnectionStrings:Postgres is required (environment: ConnectionStrings__Postgres).");
 
@@ -21,7 +22,7 @@ public static class DataServiceCollectionExtensions
         builder.ConnectionStringBuilder.ApplicationName ??= "auth-service";
         // Hot statements are prepared once per connection. No reset on close: the service keeps no
         // session state (its settings are transaction-local), and DISCARD ALL would also throw away
-        // the cached plans of rotate_refresh_token on every checkout.
+        // the cached plans of rotate_refresh_token_v2 on every checkout.
         if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
             builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
         if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))
@@ -31,6 +32,6 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<StartupGate>();
         services.AddHostedService<DatabaseInitializer>();
         services.AddSingleton<CleanupService>().AddHostedService(sp => sp.GetRequiredService<CleanupService>());
-        return services;
+        return webBuilder;
     }
 }

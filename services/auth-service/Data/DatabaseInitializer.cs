@@ -1,6 +1,3 @@
-using AuthService.Options;
-using AuthService.Tokens;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using Polly;
 using Polly.Retry;
@@ -8,16 +5,13 @@ using Polly.Retry;
 namespace AuthService.Data;
 
 /// <summary>
-/// Brings the database up to date at startup (migrations, a signing key) and keeps the key ring
-/// fresh afterwards. It waits for PostgreSQL with backoff instead of crashing, so the service can
-/// start before its database; until it is done, <see cref="StartupGate"/> holds requests back.
+/// Brings the database up to date at startup (migrations, then the features' <see cref="IStartupStep"/>s,
+/// such as Tokens' first signing key). It waits for PostgreSQL with backoff instead of crashing, so the
+/// service can start before its database; until it is done, <see cref="StartupGate"/> holds requests back.
 /// </summary>
-public sealed class DatabaseInitializer(
-    MigrationRunner migrations, SigningKeyStore keyStore, SigningKeyRing keyRing, StartupGate gate,
-    IOptions<AuthOptions> options, TimeProvider clock, ILogger<DatabaseInitializer> logger) : BackgroundService
+internal sealed class DatabaseInitializer(
+    MigrationRunner migrations, IEnumerable<IStartupStep> steps, StartupGate gate, ILogger<DatabaseInitializer> logger) : BackgroundService
 {
-    public static readonly TimeSpan KeyReloadInterval = TimeSpan.FromSeconds(30);
-
     private ResiliencePipeline WaitForDatabase() => new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
@@ -44,9 +38,7 @@ public sealed class DatabaseInitializer(
             await WaitForDatabase().ExecuteAsync(async ct =>
             {
                 var applied = await migrations.ApplyAsync(ct);
-                if (await keyStore.EnsureSigningKeyAsync(clock.GetUtcNow(), ct))
-                    logger.LogInformation("Created the first signing key");
-                await MaintainKeysAsync(ct);
+                foreach (var step in steps) await step.RunAsync(ct);
                 logger.LogInformation("Database ready ({Applied} migration(s) applied)", applied);
             }, stoppingToken);
             gate.Open();
@@ -60,76 +52,6 @@ public sealed class DatabaseInitializer(
             gate.Fail(e);
             logger.LogCritical(e, "Database initialization failed");
             throw;
-        }
-
-        using var timer = new PeriodicTimer(KeyReloadInterval, clock);
-        while (await WaitTick(timer, stoppingToken))
-        {
-            try
-            {
-                await MaintainKeysAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
-            {
-                logger.LogWarning("Signing keys not reloaded, database unavailable: {Message}", e.Message);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                // Keep serving with the keys already loaded; a failed reload must not stop the host.
-                logger.LogError(e, "Signing key maintenance failed");
-            }
-        }
-    }
-
-    /// <summary>Schedules a rotation when one is due (any replica may; the store's lock keeps it to one key) and reloads the ring.</summary>
-    public async Task MaintainKeysAsync(CancellationToken ct)
-    {
-        var auth = options.Value;
-        var rotated = await keyStore.RotateIfDueAsync(clock.GetUtcNow(), auth.SigningKeys.RotationInterval,
-            auth.SigningKeys.PublishLead, auth.AccessTokenLifetime, ct);
-        if (rotated is not null) logger.LogInformation("Scheduled signing key {Kid}", rotated);
-        await keyRing.ReloadAsync(ct);
-    }
-
-    private static async Task<bool> WaitTick(PeriodicTimer timer, CancellationToken ct)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(ct);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-}
-
-/// <summary>Open once the database is migrated and the signing keys are loaded.</summary>
-public sealed class StartupGate
-{
-    private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public bool IsOpen => ready.Task.IsCompletedSuccessfully;
-
-    /// <summary>Set while startup keeps failing to reach the database: requests then get their 503 at once.</summary>
-    public bool DatabaseUnreachable { get; set; }
-
-    public void Open() => ready.TrySetResult();
-
-    public void Fail(Exception e) => ready.TrySetException(e);
-
-    /// <summary>True when open, waiting at most <paramref name="timeout"/>.</summary>
-    public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct)
-    {
-        if (IsOpen) return true;
-        try
-        {
-            await ready.Task.WaitAsync(timeout, ct);
-            return true;
-        }
-        catch (TimeoutException)
-        {
-            return false;
         }
     }
 }

@@ -7,7 +7,8 @@ namespace AuthService.Data;
 /// <summary>
 /// Applies the numbered <c>Migrations/NNNN_name.sql</c> files embedded in this assembly, in order,
 /// each in its own transaction. A session-level advisory lock makes concurrent replicas take turns:
-/// the first applies, the others find nothing left to do.
+/// the first applies, the others find nothing left to do. Then, still under the lock, the
+/// <see cref="DatabaseFunctions"/> are (re)applied.
 /// </summary>
 public sealed class MigrationRunner(NpgsqlDataSource dataSource, ILogger<MigrationRunner> logger)
 {
@@ -38,6 +39,7 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, ILogger<Migrati
                 logger.LogInformation("Applied migration {Version}", version);
                 count++;
             }
+            await DatabaseFunctions.ApplyAsync(conn, ct);
             return count;
         }
         finally

@@ -1,13 +1,13 @@
-using AuthService.Accounts;
 using AuthService.Http;
 using AuthService.Options;
+using AuthService.Shared;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace AuthService.Email;
 
 /// <summary>GET /dev/emails: the outbox as a mailbox, so local runs and other teams' tests can follow email links. 404 unless enabled.</summary>
-public static class DevMailboxEndpoints
+internal static class DevMailboxEndpoints
 {
     public static IEndpointRouteBuilder MapDevMailbox(this IEndpointRouteBuilder app)
     {

@@ -5,8 +5,10 @@ namespace AuthService.Email;
 
 public static class EmailServiceCollectionExtensions
 {
-    public static IServiceCollection AddEmail(this IServiceCollection services)
+    /// <summary>Templates, the transport (log or SMTP) and the outbox dispatcher.</summary>
+    public static WebApplicationBuilder AddEmail(this WebApplicationBuilder builder)
     {
+        var services = builder.Services;
         services.AddSingleton(sp =>
         {
             var auth = sp.GetRequiredService<IOptions<AuthOptions>>().Value;
@@ -17,10 +19,10 @@ public static class EmailServiceCollectionExtensions
         services.AddSingleton<IEmailTransport>(sp => sp.GetRequiredService<IOptions<EmailOptions>>().Value.Transport == "smtp"
             ? sp.GetRequiredService<SmtpEmailTransport>()
             : sp.GetRequiredService<LogEmailTransport>());
-        services.AddSingleton<OutboxMails>().AddOutboxMail<RefreshReuseNoticeMail>();
+        services.AddSingleton<OutboxMails>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
-        return services;
+        return builder;
     }
 
     /// <summary>Plugs a feature's mail kind into the outbox: rows of that kind are rendered by <typeparamref name="T"/> when sent.</summary>

@@ -10,21 +10,6 @@ using Polly.Retry;
 
 namespace AuthService.Email;
 
-public interface IEmailTransport
-{
-    Task SendAsync(EmailMessage message, CancellationToken ct);
-}
-
-/// <summary>Development transport: records that a mail left, never its body (which holds the token).</summary>
-public sealed class LogEmailTransport(ILogger<LogEmailTransport> logger) : IEmailTransport
-{
-    public Task SendAsync(EmailMessage message, CancellationToken ct)
-    {
-        logger.LogInformation("Email \"{Subject}\" to {To} (transport: log)", message.Subject, message.To);
-        return Task.CompletedTask;
-    }
-}
-
 /// <summary>
 /// Delivers pending outbox rows in two steps, each in its own transaction:
 /// <list type="number">
@@ -101,8 +86,8 @@ public sealed class OutboxDispatcher(
     public async Task<int> RenderBatchAsync(CancellationToken ct)
     {
         const string claim = """
-            SELECT id, "to", kind, params::text AS params, user_id, text IS NOT NULL AS prerendered, attempts,
-                   hashtext("to" || ' ' || kind) AS lock_key
+            SELECT id AS Id, "to" AS To, kind AS Kind, params::text AS Params, user_id AS UserId,
+                   text IS NOT NULL AS Prerendered, attempts AS Attempts, hashtext("to" || ' ' || kind) AS LockKey
             FROM outbox_emails
             WHERE rendered_at IS NULL AND sent_at IS NULL AND dropped_at IS NULL AND next_attempt_at <= @now AND attempts < @maxAttempts
             ORDER BY id LIMIT @BatchSize
@@ -128,15 +113,15 @@ public sealed class OutboxDispatcher(
         var now = clock.GetUtcNow();
         var rows = (await conn.QueryAsync<RenderRow>(new CommandDefinition(claim, new { now, maxAttempts = email.MaxAttempts, BatchSize }, tx, cancellationToken: ct))).ToList();
         var interval = email.MinIntervalPerAddress;
-        bool Throttled(RenderRow row) => interval > TimeSpan.Zero && !row.prerendered && mails.Find(row.kind) is { Throttled: true };
+        bool Throttled(RenderRow row) => interval > TimeSpan.Zero && !row.Prerendered && mails.Find(row.Kind) is { Throttled: true };
 
         // Every replica takes these locks in ascending order, so two dispatchers cannot deadlock on them.
-        foreach (var key in rows.Where(Throttled).Select(r => r.lock_key).Distinct().Order())
+        foreach (var key in rows.Where(Throttled).Select(r => r.LockKey).Distinct().Order())
             await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@ThrottleLockClass, @key)", new { ThrottleLockClass, key }, tx, cancellationToken: ct));
 
         foreach (var row in rows)
         {
-            var args = new { row.id, row.to, row.kind, now };
+            var args = new { id = row.Id, to = row.To, kind = row.Kind, now };
             if (Throttled(row))
             {
                 // Only the newest pending mail of a kind matters (the fresh link of the latest signup or reset request).
@@ -148,7 +133,7 @@ public sealed class OutboxDispatcher(
                 var last = await conn.ExecuteScalarAsync<DateTime?>(new CommandDefinition(lastRendered, args, tx, cancellationToken: ct));
                 if (last is { } l && DbTime.Utc(l) + interval > now)
                 {
-                    await conn.ExecuteAsync(new CommandDefinition(defer, new { row.id, until = DbTime.Utc(l) + interval }, tx, cancellationToken: ct));
+                    await conn.ExecuteAsync(new CommandDefinition(defer, new { id = row.Id, until = DbTime.Utc(l) + interval }, tx, cancellationToken: ct));
                     continue;
                 }
             }
@@ -158,24 +143,24 @@ public sealed class OutboxDispatcher(
             try
             {
                 EmailMessage? message = null;
-                if (!row.prerendered)
+                if (!row.Prerendered)
                 {
-                    var mail = mails.Find(row.kind) ?? throw new InvalidOperationException($"No renderer for outbox mail kind '{row.kind}'.");
-                    using var parameters = JsonDocument.Parse(row.@params ?? "null");
-                    message = await mail.RenderAsync(new OutboxRenderContext(conn, tx, row.id, row.to, row.user_id, parameters.RootElement.Clone(), now), ct);
+                    var mail = mails.Find(row.Kind) ?? throw new InvalidOperationException($"No renderer for outbox mail kind '{row.Kind}'.");
+                    using var parameters = JsonDocument.Parse(row.Params ?? "null");
+                    message = await mail.RenderAsync(new OutboxRenderContext(conn, tx, row.Id, row.To, row.UserId, parameters.RootElement.Clone(), now), ct);
                 }
-                if (message is null && !row.prerendered) await conn.ExecuteAsync(new CommandDefinition(drop, args, tx, cancellationToken: ct));
+                if (message is null && !row.Prerendered) await conn.ExecuteAsync(new CommandDefinition(drop, args, tx, cancellationToken: ct));
                 else await conn.ExecuteAsync(new CommandDefinition(markRendered,
-                    new { row.id, now, message?.Subject, message?.Text, message?.Html }, tx, cancellationToken: ct));
+                    new { id = row.Id, now, message?.Subject, message?.Text, message?.Html }, tx, cancellationToken: ct));
                 await tx.ReleaseAsync("render", ct);
             }
             // A lost connection is the database's outage, not the row's fault: the outer loop logs it as such.
             catch (Exception e) when (e is not OperationCanceledException && conn.State == ConnectionState.Open)
             {
                 await tx.RollbackAsync("render", ct);
-                logger.LogError(e, "Email {Id} of kind {Kind} could not be rendered", row.id, row.kind);
+                logger.LogError(e, "Email {Id} of kind {Kind} could not be rendered", row.Id, row.Kind);
                 await conn.ExecuteAsync(new CommandDefinition(markFailed,
-                    new { row.id, error = Truncate(e.Message), next = now + Backoff(row.attempts + 1) }, tx, cancellationToken: ct));
+                    new { id = row.Id, error = Truncate(e.Message), next = now + Backoff(row.Attempts + 1) }, tx, cancellationToken: ct));
             }
         }
         await tx.CommitAsync(ct);
@@ -186,7 +171,7 @@ public sealed class OutboxDispatcher(
     public async Task<int> SendBatchAsync(CancellationToken ct)
     {
         const string claim = """
-            SELECT id, "to", subject, text, html, attempts FROM outbox_emails
+            SELECT id AS Id, "to" AS To, subject AS Subject, text AS Text, html AS Html, attempts AS Attempts FROM outbox_emails
             WHERE rendered_at IS NOT NULL AND sent_at IS NULL AND dropped_at IS NULL AND next_attempt_at <= @now AND attempts < @maxAttempts
             ORDER BY id LIMIT @BatchSize
             FOR UPDATE SKIP LOCKED
@@ -204,15 +189,15 @@ public sealed class OutboxDispatcher(
         {
             try
             {
-                var message = new EmailMessage(row.to, row.subject, row.text, row.html);
+                var message = new EmailMessage(row.To, row.Subject, row.Text, row.Html);
                 await sendRetry.ExecuteAsync(async token => await transport.SendAsync(message, token), ct);
-                await conn.ExecuteAsync(new CommandDefinition(markSent, new { id = row.id, now = clock.GetUtcNow() }, tx, cancellationToken: ct));
+                await conn.ExecuteAsync(new CommandDefinition(markSent, new { id = row.Id, now = clock.GetUtcNow() }, tx, cancellationToken: ct));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                var next = clock.GetUtcNow() + Backoff(row.attempts + 1);
-                logger.LogWarning("Email {Id} attempt {Attempt} failed: {Error}", row.id, row.attempts + 1, e.Message);
-                await conn.ExecuteAsync(new CommandDefinition(markFailed, new { id = row.id, error = Truncate(e.Message), next }, tx, cancellationToken: ct));
+                var next = clock.GetUtcNow() + Backoff(row.Attempts + 1);
+                logger.LogWarning("Email {Id} attempt {Attempt} failed: {Error}", row.Id, row.Attempts + 1, e.Message);
+                await conn.ExecuteAsync(new CommandDefinition(markFailed, new { id = row.Id, error = Truncate(e.Message), next }, tx, cancellationToken: ct));
             }
         }
         await tx.CommitAsync(ct);
@@ -228,8 +213,6 @@ public sealed class OutboxDispatcher(
 
     private static string Truncate(string value) => value.Length > 500 ? value[..500] : value;
 
-#pragma warning disable IDE1006 // snake_case: Dapper maps by column name
-    private sealed record Row(long id, string to, string subject, string text, string html, int attempts);
-    private sealed record RenderRow(long id, string to, string kind, string? @params, Guid? user_id, bool prerendered, int attempts, int lock_key);
-#pragma warning restore IDE1006
+    private sealed record Row(long Id, string To, string Subject, string Text, string Html, int Attempts);
+    private sealed record RenderRow(long Id, string To, string Kind, string? Params, Guid? UserId, bool Prerendered, int Attempts, int LockKey);
 }

@@ -5,14 +5,12 @@ using Npgsql;
 
 namespace AuthService.Email;
 
-public sealed record OutboxEmail(long Id, string To, string Subject, string Text, string Html, DateTimeOffset CreatedAt, DateTimeOffset? SentAt);
-
 /// <summary>
 /// The transactional outbox: an email is a row written in the same transaction as the change that
 /// causes it, so none is lost and none is sent for a change that rolled back. Writing a row only
 /// inserts, so a request never waits for a dispatcher that is busy sending.
 /// </summary>
-public static class OutboxStore
+internal static class OutboxStore
 {
     /// <summary>Queues a mail rendered now (kind <c>notice</c>): nothing in it goes stale, it is not throttled.</summary>
     public static Task EnqueueAsync(NpgsqlConnection conn, NpgsqlTransaction tx, EmailMessage message, DateTimeOffset now, CancellationToken ct)
@@ -68,16 +66,14 @@ public static class OutboxStore
     public static async Task<IReadOnlyList<OutboxEmail>> ListForRecipientAsync(NpgsqlDataSource dataSource, string? to, CancellationToken ct)
     {
         const string sql = """
-            SELECT id, "to", subject, text, html, created_at, sent_at FROM outbox_emails
+            SELECT id AS Id, "to" AS To, subject AS Subject, text AS Text, html AS Html, created_at AS CreatedAt, sent_at AS SentAt FROM outbox_emails
             WHERE (@to::text IS NULL OR "to" = @to) AND text IS NOT NULL AND dropped_at IS NULL
             ORDER BY COALESCE(rendered_at, created_at) DESC, id DESC LIMIT 100
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var rows = await conn.QueryAsync<Row>(new CommandDefinition(sql, new { to }, cancellationToken: ct));
-        return rows.Select(r => new OutboxEmail(r.id, r.to, r.subject, r.text, r.html, DbTime.Utc(r.created_at), r.sent_at is { } s ? DbTime.Utc(s) : null)).ToList();
+        return rows.Select(r => new OutboxEmail(r.Id, r.To, r.Subject, r.Text, r.Html, DbTime.Utc(r.CreatedAt), r.SentAt is { } s ? DbTime.Utc(s) : null)).ToList();
     }
 
-#pragma warning disable IDE1006 // snake_case: Dapper maps by column name
-    private sealed record Row(long id, string to, string subject, string text, string html, DateTime created_at, DateTime? sent_at);
-#pragma warning restore IDE1006
+    private sealed record Row(long Id, string To, string Subject, string Text, string Html, DateTime CreatedAt, DateTime? SentAt);
 }

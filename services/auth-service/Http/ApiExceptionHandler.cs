@@ -1,4 +1,4 @@
-using AuthService.Passwords;
+using System.Globalization;
 using Microsoft.AspNetCore.Diagnostics;
 using Npgsql;
 
@@ -21,8 +21,8 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
                 await Problems.WriteAsync(http, bad.StatusCode, code, title);
                 return true;
 
-            case PasswordHasherBusyException:
-                http.Response.Headers.RetryAfter = "2";
+            case ServiceBusyException busy:
+                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(busy.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 await Problems.WriteAsync(http, 503, ErrorCodes.ServiceUnavailable, "The service is busy, retry shortly");
                 return true;
 

@@ -5,7 +5,7 @@ using Npgsql;
 namespace AuthService.Http;
 
 /// <summary>/healthz: the process is alive. /readyz: migrated, keys loaded, and the database answers now.</summary>
-public static class HealthEndpoints
+internal static class HealthEndpoints
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
 

@@ -35,6 +35,8 @@ public static class HttpPipeline
             o.SerializerOptions.MaxDepth = 16;
         });
         services.AddSingleton<CsrfFilter>();
+        services.AddSingleton<BackgroundWorkQueue>().AddHostedService(sp => sp.GetRequiredService<BackgroundWorkQueue>());
+        services.AddOpenApi(o => o.AddBearerSecurity());
         builder.AddRateLimits();
 
         // Credentialed CORS for exactly the configured SPA origins (the same list the CSRF filter
@@ -60,6 +62,11 @@ public static class HttpPipeline
         app.UseCors();
         app.Use(WaitForStartup(app.Services.GetRequiredService<StartupGate>()));
         app.UseRateLimiter();
+        if (app.Services.GetRequiredService<IOptions<DevEndpointsOptions>>().Value.Enabled)
+        {
+            app.UseDefaultFiles(); // the demo SPA under /demo/, development only like the dev mailbox
+            app.UseStaticFiles();
+        }
         return app;
     }
 

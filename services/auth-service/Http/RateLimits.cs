@@ -1,47 +1,44 @@
 using System.Globalization;
 using System.Net;
 using System.Threading.RateLimiting;
+using AuthService.Options;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace AuthService.Http;
-
-/// <summary>The <c>RateLimits</c> section: per-client-IP limits on the endpoints that take credentials or send mail.</summary>
-public sealed class RateLimitOptions
-{
-    public const string Section = "RateLimits";
-    public bool Enabled { get; set; } = true;
-    public int PermitLimit { get; set; } = 20;
-    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
-
-    /// <summary>Proxies (IPs or CIDR ranges) whose X-Forwarded-For is believed; nobody else's is.</summary>
-    public string[] TrustedProxies { get; set; } = [];
-}
 
 public static class RateLimits
 {
     /// <summary>Signin, signup, resend-verification and password forgot/reset.</summary>
     public const string Credentials = "credentials";
 
+    /// <summary>Binds and validates the <c>RateLimits</c> section (at startup, naming the key), then the limiter and forwarded headers from it.</summary>
     public static WebApplicationBuilder AddRateLimits(this WebApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
+        builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateOnStart()
+            .Validate(o => o.PermitLimit >= 1, "RateLimits:PermitLimit must be at least 1.")
+            .Validate(o => o.Window > TimeSpan.Zero, "RateLimits:Window must be a positive TimeSpan such as 00:01:00.")
+            .Validate(o => o.TrustedProxies.All(RateLimitOptions.IsProxyEntry),
+                "RateLimits:TrustedProxies entries must be IP addresses or CIDR ranges such as 10.0.0.0/8.");
 
-        builder.Services.Configure<ForwardedHeadersOptions>(o =>
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<RateLimitOptions>>((o, limits) =>
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             // Only the configured proxies, not even loopback by default.
             o.KnownProxies.Clear();
             o.KnownIPNetworks.Clear();
-            foreach (var entry in options.TrustedProxies)
+            foreach (var entry in limits.Value.TrustedProxies)
             {
                 if (entry.Contains('/')) o.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(entry));
                 else o.KnownProxies.Add(IPAddress.Parse(entry));
             }
         });
 
-        builder.Services.AddRateLimiter(o =>
+        builder.Services.AddRateLimiter(_ => { });
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((o, limits) =>
         {
+            var options = limits.Value;
             o.AddPolicy(Credentials, http => !options.Enabled
                 ? RateLimitPartition.GetNoLimiter("off")
                 : RateLimitPartition.GetFixedWindowLimiter(

@@ -44,8 +44,9 @@ public sealed class AuthOptionsValidator(IHostEnvironment environment) : IValida
         }
 
         Positive(o.SigningKeys.RotationInterval, "Auth:SigningKeys:RotationInterval");
-        if (o.SigningKeys.PublishLead <= Tokens.WellKnownEndpoints.JwksMaxAge)
-            errors.Add($"Auth:SigningKeys:PublishLead must be longer than the JWKS cache lifetime ({Tokens.WellKnownEndpoints.JwksMaxAge}).");
+        Positive(o.SigningKeys.JwksMaxAge, "Auth:SigningKeys:JwksMaxAge");
+        if (o.SigningKeys.PublishLead <= o.SigningKeys.JwksMaxAge)
+            errors.Add($"Auth:SigningKeys:PublishLead must be longer than the JWKS cache lifetime (Auth:SigningKeys:JwksMaxAge, {o.SigningKeys.JwksMaxAge}).");
         else if (o.SigningKeys.PublishLead >= o.SigningKeys.RotationInterval)
             errors.Add("Auth:SigningKeys:PublishLead must be shorter than Auth:SigningKeys:RotationInterval.");
         if (o.Lockout.MaxFailures < 1) errors.Add("Auth:Lockout:MaxFailures must be at least 1.");

@@ -5,9 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace AuthService.Passwords;
 
-/// <summary>Thrown when the hashing queue stays full past its timeout; answered with 503 and Retry-After.</summary>
-public sealed class PasswordHasherBusyException() : Exception("Too many password hashes are queued.");
-
 /// <summary>
 /// Argon2id password hashing (libsodium). Each hash costs ~19 MiB and several milliseconds of one
 /// core, so hashes run off the request thread and at most <c>MaxConcurrentHashes</c> at a time:

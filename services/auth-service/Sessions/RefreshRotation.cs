@@ -1,7 +1,6 @@
-using AuthService.Accounts;
-using AuthService.Audit;
 using AuthService.Data;
 using AuthService.Options;
+using AuthService.Shared;
 using AuthService.Tokens;
 using Dapper;
 using Microsoft.Extensions.Options;
@@ -9,29 +8,25 @@ using Npgsql;
 
 namespace AuthService.Sessions;
 
-public enum RefreshOutcome { Invalid, Rotated, Grace, Reused, Conflict }
-
-public sealed record RefreshResult(RefreshOutcome Outcome, string? NewToken = null, Guid SessionId = default,
-    DateTimeOffset SessionExpiresAt = default, UserResponse? User = null);
-
 /// <summary>
-/// Rotates a refresh token: one call of <c>rotate_refresh_token_v2</c> (migration 0005), one round
-/// trip, one transaction serialized on the session row. The successor is an HMAC of the presented
-/// token, so a request retried inside the grace window is answered with the very same successor and
-/// every tab converges on one cookie; only the successor's hash is stored. A reuse is revoked,
-/// audited and mailed to the owner inside that same transaction.
+/// Rotates a refresh token: one call of <c>rotate_refresh_token_v2</c> (<c>rotate_refresh_token_v2.sql</c>
+/// beside this file), one round trip, one transaction serialized on the session row. The successor is an
+/// HMAC of the presented token, so a request retried inside the grace window is answered with the very
+/// same successor and every tab converges on one cookie; only the successor's hash is stored. A reuse is
+/// revoked, audited and mailed to the owner inside that same transaction.
 /// </summary>
-public sealed class RefreshRotation(NpgsqlDataSource dataSource, ServerSecrets secrets, IOptions<AuthOptions> options, TimeProvider clock)
+internal sealed class RefreshRotation(NpgsqlDataSource dataSource, ServerSecrets secrets, IOptions<AuthOptions> options, TimeProvider clock)
 {
     private const string LockNotAvailable = "55P03";
     private readonly AuthOptions auth = options.Value;
 
     public async Task<RefreshResult> RotateAsync(string presented, RequestOrigin origin, CancellationToken ct)
     {
-        if (!OpaqueToken.LooksValid(presented)) return new RefreshResult(RefreshOutcome.Invalid);
+        if (!OpaqueToken.LooksValid(presented)) return new RefreshResult.Invalid();
 
         const string sql = """
-            SELECT outcome, session_id, user_id, session_expires_at, email, email_verified, display_name, user_created_at
+            SELECT outcome AS Outcome, session_id AS SessionId, user_id AS UserId, session_expires_at AS SessionExpiresAt,
+                   email AS Email, email_verified AS EmailVerified, display_name AS DisplayName, user_created_at AS UserCreatedAt
             FROM rotate_refresh_token_v2(@tokenHash, @successorHash, @clockOffset, @idle, @grace, @lockTimeout, @Ip, @UserAgent)
             """;
         var successor = OpaqueToken.Successor(presented, secrets.RefreshSuccessorKey);
@@ -55,24 +50,26 @@ public sealed class RefreshRotation(NpgsqlDataSource dataSource, ServerSecrets s
         }
         catch (PostgresException e) when (e.SqlState == LockNotAvailable)
         {
-            return new RefreshResult(RefreshOutcome.Conflict);
+            return new RefreshResult.Conflict();
         }
 
-        var outcome = row.outcome switch
+        return row switch
         {
-            "rotated" => RefreshOutcome.Rotated,
-            "grace" => RefreshOutcome.Grace,
-            "reused" => RefreshOutcome.Reused,
-            _ => RefreshOutcome.Invalid,
+            { Outcome: "reused" } => new RefreshResult.Reused(),
+            { Outcome: "rotated", SessionId: { } id, SessionExpiresAt: { } expires, User: { } user } =>
+                new RefreshResult.Rotated(successor, id, DbTime.Utc(expires), user),
+            { Outcome: "grace", SessionId: { } id, SessionExpiresAt: { } expires, User: { } user } =>
+                new RefreshResult.Grace(successor, id, DbTime.Utc(expires), user),
+            _ => new RefreshResult.Invalid(),
         };
-        if (outcome is RefreshOutcome.Invalid or RefreshOutcome.Reused || row.user_id is null) return new RefreshResult(outcome);
-
-        var user = new UserRow(row.user_id.Value, row.email!, row.email_verified ?? false, row.display_name, row.user_created_at!.Value).ToResponse();
-        return new RefreshResult(outcome, successor, row.session_id!.Value, DbTime.Utc(row.session_expires_at!.Value), user);
     }
 
-#pragma warning disable IDE1006 // snake_case: Dapper maps by column name
-    private sealed record Row(string outcome, Guid? session_id, Guid? user_id, DateTime? session_expires_at, string? email,
-        bool? email_verified, string? display_name, DateTime? user_created_at);
-#pragma warning restore IDE1006
+    /// <summary>The function's row: only <see cref="Outcome"/> is set for 'invalid'; the session and user for the others.</summary>
+    private sealed record Row(string Outcome, Guid? SessionId, Guid? UserId, DateTime? SessionExpiresAt, string? Email,
+        bool? EmailVerified, string? DisplayName, DateTime? UserCreatedAt)
+    {
+        public UserResponse? User => UserId is { } id && Email is not null && UserCreatedAt is { } created
+            ? new UserResponse(id, Email, EmailVerified ?? false, DisplayName, DbTime.Utc(created))
+            : null;
+    }
 }

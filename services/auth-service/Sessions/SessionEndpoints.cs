@@ -1,14 +1,14 @@
-using AuthService.Accounts;
 using AuthService.Audit;
 using AuthService.Http;
 using AuthService.Passwords;
+using AuthService.Shared;
 using AuthService.Tokens;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AuthService.Sessions;
 
 /// <summary>Signin, refresh-token rotation, logout and the caller's session list.</summary>
-public static class SessionEndpoints
+internal static class SessionEndpoints
 {
     public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder app)
     {
@@ -25,7 +25,7 @@ public static class SessionEndpoints
     }
 
     public static async Task<Results<Ok<AccessTokenResponse>, ProblemHttpResult>> Signin(
-        SigninRequest request, HttpContext http, AccountStore accounts, SessionStore sessions, Argon2id hasher,
+        SigninRequest request, HttpContext http, CredentialStore credentialStore, SessionStore sessions, Argon2id hasher,
         AccessTokenIssuer issuer, RefreshCookie cookie, SigninLockout lockout, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
@@ -39,7 +39,7 @@ public static class SessionEndpoints
         // and at most MaxFailures checks per window run however many arrive at once, on any replica.
         var attempt = email is null ? null : await lockout.BeginAttemptAsync(email, ct);
         if (attempt is { Admitted: false }) return SigninLockout.Locked(http.Response, attempt);
-        var credentials = email is null ? null : await accounts.FindCredentialsAsync(email, ct);
+        var credentials = email is null ? null : await credentialStore.FindCredentialsAsync(email, ct);
         if (credentials is null)
         {
             // Unknown email: spend one hash anyway so the answer's timing does not reveal accounts.
@@ -55,7 +55,7 @@ public static class SessionEndpoints
             return Problems.Create(403, ErrorCodes.EmailNotVerified, "Verify your email address before signing in");
 
         if (hasher.NeedsRehash(credentials.PasswordHash))
-            await accounts.UpdatePasswordHashAsync(credentials.User.Id, credentials.PasswordHash, await hasher.HashAsync(request.Password!, ct), origin, ct);
+            await credentialStore.UpdatePasswordHashAsync(credentials.User.Id, credentials.PasswordHash, await hasher.HashAsync(request.Password!, ct), origin, ct);
 
         var session = await sessions.CreateAsync(credentials.User.Id, origin, ct); // also clears the email's count
         cookie.Write(http.Response, session.RefreshToken, session.ExpiresAt);
@@ -76,16 +76,15 @@ public static class SessionEndpoints
         if (string.IsNullOrEmpty(presented))
             return Problems.Create(401, ErrorCodes.RefreshTokenMissing, "No refresh token cookie");
 
-        var result = await rotation.RotateAsync(presented, RequestOrigin.From(http), ct);
-        switch (result.Outcome)
+        switch (await rotation.RotateAsync(presented, RequestOrigin.From(http), ct))
         {
-            case RefreshOutcome.Rotated or RefreshOutcome.Grace:
-                cookie.Write(http.Response, result.NewToken!, result.SessionExpiresAt);
-                return TokenResponse(http, issuer.Issue(result.User!, result.SessionId));
-            case RefreshOutcome.Conflict:
+            case RefreshResult.Renewed renewed: // rotated, or a retry within the grace window
+                cookie.Write(http.Response, renewed.RefreshToken, renewed.SessionExpiresAt);
+                return TokenResponse(http, issuer.Issue(renewed.User, renewed.SessionId));
+            case RefreshResult.Conflict:
                 http.Response.Headers.RetryAfter = "1";
                 return Problems.Create(409, ErrorCodes.RefreshConflict, "A refresh of this session is in progress, retry shortly");
-            case RefreshOutcome.Reused: // revoked, audited and the owner mailed, all in the rotation's transaction
+            case RefreshResult.Reused: // revoked, audited and the owner mailed, all in the rotation's transaction
                 cookie.Clear(http.Response);
                 return Problems.Create(401, ErrorCodes.RefreshTokenReused, "Refresh token reuse detected; the session was revoked");
             default:

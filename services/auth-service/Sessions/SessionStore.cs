@@ -1,21 +1,15 @@
-using AuthService.Accounts;
 using AuthService.Audit;
 using AuthService.Data;
 using AuthService.Options;
-using AuthService.Tokens;
+using AuthService.Shared;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace AuthService.Sessions;
 
-public sealed record NewSession(Guid Id, string RefreshToken, DateTimeOffset ExpiresAt);
-
-public sealed record SessionResponse(Guid Id, DateTimeOffset CreatedAt, DateTimeOffset LastUsedAt, DateTimeOffset ExpiresAt,
-    string? UserAgent, string? Ip, bool Current);
-
 /// <summary>Sessions (one refresh-token family per signin) and their revocation.</summary>
-public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOptions> options, TimeProvider clock)
+internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOptions> options, TimeProvider clock)
 {
     private readonly AuthOptions auth = options.Value;
 
@@ -24,7 +18,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOptio
         // Session, its first refresh token, the audit event and the end of the email's failure count
         // (SigninLockout) in one statement: atomic, one round trip. The count is cleared only here,
         // when a session is really issued, never by a check that stopped short of one.
-        const string sql = """
+        const string sql = $"""
             WITH cleared AS (
                 DELETE FROM signin_failures WHERE email = (SELECT email FROM users WHERE id = @userId)),
             s AS (
@@ -35,7 +29,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOptio
                 INSERT INTO refresh_tokens (session_id, token_hash, created_at)
                 SELECT id, @tokenHash, @now FROM s)
             INSERT INTO audit_events (user_id, kind, ip, user_agent, created_at, details)
-            SELECT @userId, 'signin_succeeded', @Ip, @UserAgent, @now, jsonb_build_object('sessionId', id) FROM s
+            SELECT @userId, '{AuditKinds.SigninSucceeded}', @Ip, @UserAgent, @now, jsonb_build_object('sessionId', id) FROM s
             """;
         var now = clock.GetUtcNow();
         var id = Guid.CreateVersion7(now);
@@ -54,7 +48,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOptio
     public async Task<UserResponse?> FindLiveSessionUserAsync(Guid sessionId, Guid userId, CancellationToken ct)
     {
         const string sql = """
-            SELECT u.id, u.email, u.email_verified_at IS NOT NULL AS email_verified, u.display_name, u.created_at
+            SELECT u.id AS Id, u.email AS Email, u.email_verified_at IS NOT NULL AS EmailVerified, u.display_name AS DisplayName, u.created_at AS CreatedAt
             FROM sessions s JOIN users u ON u.id = s.user_id
             WHERE s.id = @sessionId AND s.user_id = @userId AND s.revoked_at IS NULL
               AND s.expires_at > @now AND s.idle_expires_at > @now
@@ -71,13 +65,13 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOptio
     /// <summary>Revokes the session a refresh token belongs to; unknown tokens are ignored (logout is idempotent).</summary>
     public async Task RevokeByRefreshTokenAsync(string refreshToken, RequestOrigin origin, CancellationToken ct)
     {
-        const string sql = """
+        const string sql = $"""
             WITH revoked AS (
-                UPDATE sessions SET revoked_at = @now, revoked_reason = 'logout'
+                UPDATE sessions SET revoked_at = @now, revoked_reason = '{RevocationReasons.Logout}'
                 WHERE id = (SELECT session_id FROM refresh_tokens WHERE token_hash = @tokenHash) AND revoked_at IS NULL
                 RETURNING id, user_id)
             INSERT INTO audit_events (user_id, kind, ip, user_agent, created_at, details)
-            SELECT user_id, 'logout', @Ip, @UserAgent, @now, jsonb_build_object('sessionId', id) FROM revoked
+            SELECT user_id, '{AuditKinds.Logout}', @Ip, @UserAgent, @now, jsonb_build_object('sessionId', id) FROM revoked
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition(sql,
@@ -89,7 +83,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOptio
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var count = await RevokeAllForUserAsync(conn, tx, userId, "logout_all", null, now, ct);
+        var count = await RevokeAllForUserAsync(conn, tx, userId, RevocationReasons.LogoutAll, null, now, ct);
         await AuditLog.WriteAsync(conn, tx, AuditKinds.LogoutAll, userId, origin, now, new { sessions = count }, ct);
         await tx.CommitAsync(ct);
     }
@@ -108,7 +102,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOptio
     public async Task<IReadOnlyList<SessionResponse>> ListLiveAsync(Guid userId, Guid currentSessionId, CancellationToken ct)
     {
         const string sql = """
-            SELECT id, created_at, last_used_at, expires_at, user_agent, ip
+            SELECT id AS Id, created_at AS CreatedAt, last_used_at AS LastUsedAt, expires_at AS ExpiresAt, user_agent AS UserAgent, ip AS Ip
             FROM sessions
             WHERE user_id = @userId AND revoked_at IS NULL AND expires_at > @now AND idle_expires_at > @now
             ORDER BY last_used_at DESC
@@ -119,19 +113,19 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOptio
             await using var conn = await dataSource.OpenConnectionAsync(token);
             return await conn.QueryAsync<SessionRow>(new CommandDefinition(sql, new { userId, now }, cancellationToken: token));
         }, ct);
-        return rows.Select(r => new SessionResponse(r.id, DbTime.Utc(r.created_at), DbTime.Utc(r.last_used_at), DbTime.Utc(r.expires_at), r.user_agent, r.ip, r.id == currentSessionId)).ToList();
+        return rows.Select(r => new SessionResponse(r.Id, DbTime.Utc(r.CreatedAt), DbTime.Utc(r.LastUsedAt), DbTime.Utc(r.ExpiresAt), r.UserAgent, r.Ip, r.Id == currentSessionId)).ToList();
     }
 
     /// <summary>Revokes one of the user's own live sessions; false when it is not theirs or already gone.</summary>
     public async Task<bool> RevokeOwnAsync(Guid userId, Guid sessionId, RequestOrigin origin, CancellationToken ct)
     {
-        const string sql = """
+        const string sql = $"""
             WITH revoked AS (
-                UPDATE sessions SET revoked_at = @now, revoked_reason = 'deleted'
+                UPDATE sessions SET revoked_at = @now, revoked_reason = '{RevocationReasons.Deleted}'
                 WHERE id = @sessionId AND user_id = @userId AND revoked_at IS NULL
                 RETURNING id)
             INSERT INTO audit_events (user_id, kind, ip, user_agent, created_at, details)
-            SELECT @userId, 'session_revoked', @Ip, @UserAgent, @now, jsonb_build_object('sessionId', id) FROM revoked
+            SELECT @userId, '{AuditKinds.SessionRevoked}', @Ip, @UserAgent, @now, jsonb_build_object('sessionId', id) FROM revoked
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         return await conn.ExecuteAsync(new CommandDefinition(sql,
@@ -140,7 +134,5 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOptio
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
-#pragma warning disable IDE1006 // snake_case: Dapper maps by column name
-    private sealed record SessionRow(Guid id, DateTime created_at, DateTime last_used_at, DateTime expires_at, string? user_agent, string? ip);
-#pragma warning restore IDE1006
+    private sealed record SessionRow(Guid Id, DateTime CreatedAt, DateTime LastUsedAt, DateTime ExpiresAt, string? UserAgent, string? Ip);
 }

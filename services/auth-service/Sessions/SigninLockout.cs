@@ -3,18 +3,13 @@ using AuthService.Audit;
 using AuthService.Data;
 using AuthService.Http;
 using AuthService.Options;
+using AuthService.Shared;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace AuthService.Sessions;
-
-/// <summary>
-/// One password check against an email's budget: admitted as attempt <see cref="Number"/> of the
-/// current window, or refused (not checked, not counted) because the email is locked for <see cref="LockedFor"/>.
-/// </summary>
-public sealed record LockoutAttempt(bool Admitted, int Number, TimeSpan LockedFor);
 
 /// <summary>
 /// Password checks counted per normalized email in PostgreSQL, so every replica sees the same count,
@@ -36,7 +31,7 @@ public sealed record LockoutAttempt(bool Admitted, int Number, TimeSpan LockedFo
 /// keep its budget; spending it bounds checked and busy answers together by MaxFailures per window.
 /// </para>
 /// </summary>
-public sealed class SigninLockout(NpgsqlDataSource dataSource, IOptions<AuthOptions> options, TimeProvider clock)
+internal sealed class SigninLockout(NpgsqlDataSource dataSource, IOptions<AuthOptions> options, TimeProvider clock)
 {
     private readonly LockoutOptions lockout = options.Value.Lockout;
 

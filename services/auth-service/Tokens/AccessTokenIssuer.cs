@@ -1,15 +1,13 @@
-using AuthService.Accounts;
 using AuthService.Options;
+using AuthService.Shared;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace AuthService.Tokens;
 
-public sealed record AccessTokenResponse(string AccessToken, string TokenType, int ExpiresIn, UserResponse User);
-
 /// <summary>Signs short-lived ES256 access tokens (<c>typ</c> at+jwt, RFC 9068) with the ring's current key.</summary>
-public sealed class AccessTokenIssuer(SigningKeyRing keys, IOptions<AuthOptions> options, TimeProvider clock)
+internal sealed class AccessTokenIssuer(SigningKeyRing keys, IOptions<AuthOptions> options, TimeProvider clock)
 {
     private readonly JsonWebTokenHandler handler = new() { SetDefaultTimesOnTokenCreation = false };
     private readonly AuthOptions auth = options.Value;

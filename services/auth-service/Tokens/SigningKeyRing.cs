@@ -11,7 +11,7 @@ namespace AuthService.Tokens;
 /// snapshot. Which key signs is decided at signing time from the keys' schedule, so every replica
 /// switches to a rotated key at the same instant, without waiting for its next reload.
 /// </summary>
-public sealed class SigningKeyRing(SigningKeyStore store, ServerSecrets secrets, TimeProvider clock, ILogger<SigningKeyRing> logger)
+internal sealed class SigningKeyRing(SigningKeyStore store, ServerSecrets secrets, TimeProvider clock, ILogger<SigningKeyRing> logger)
 {
     private KeySet? current;
 
@@ -85,22 +85,4 @@ public sealed class SigningKeyRing(SigningKeyStore store, ServerSecrets secrets,
             CryptographicOperations.ZeroMemory(pkcs8);
         }
     }
-}
-
-/// <summary>A key that signs from <see cref="NotBefore"/> until <see cref="RetireAt"/>.</summary>
-public sealed record Signer(string Kid, DateTimeOffset NotBefore, DateTimeOffset? RetireAt, SigningCredentials Credentials);
-
-public sealed record KeySet(
-    IReadOnlyList<Signer> Signers,
-    IReadOnlyDictionary<string, SecurityKey> ValidationKeys,
-    byte[] JwksJson,
-    string JwksETag,
-    string Fingerprint)
-{
-    /// <summary>The newest key whose signing period covers <paramref name="now"/>.</summary>
-    public Signer SignerAt(DateTimeOffset now) =>
-        Signers.LastOrDefault(s => s.NotBefore <= now && (s.RetireAt is null || s.RetireAt > now))
-        ?? Signers.LastOrDefault(s => s.NotBefore <= now) // a missed rotation must not stop signins
-        ?? Signers.FirstOrDefault()                      // this replica's clock is behind the key's creator
-        ?? throw new InvalidOperationException("No signing key is loaded.");
 }

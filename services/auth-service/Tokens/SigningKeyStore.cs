@@ -8,19 +8,16 @@ using Npgsql;
 
 namespace AuthService.Tokens;
 
-/// <summary>A signing key as stored: public JWK in clear, private key sealed with AES-GCM under the KEK.</summary>
-public sealed record StoredSigningKey(string Kid, string PublicJwk, byte[] PrivateKey, DateTimeOffset CreatedAt,
-    DateTimeOffset NotBefore, DateTimeOffset? RetireAt, DateTimeOffset? ExpiresAt);
-
 /// <summary>ES256 signing keys in PostgreSQL, so every replica signs with the same key and publishes the same JWKS.</summary>
-public sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets secrets)
+internal sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets secrets)
 {
     private const long AdvisoryLockKey = 0x6175_7468_6b65_79; // "authkey"
 
     public async Task<IReadOnlyList<StoredSigningKey>> LoadPublishedAsync(DateTimeOffset now, CancellationToken ct)
     {
         const string sql = """
-            SELECT kid, public_jwk::text AS public_jwk, private_key, created_at, not_before, retire_at, expires_at
+            SELECT kid AS Kid, public_jwk::text AS PublicJwk, private_key AS PrivateKey, created_at AS CreatedAt, not_before AS NotBefore,
+                   retire_at AS RetireAt, expires_at AS ExpiresAt
             FROM signing_keys WHERE expires_at IS NULL OR expires_at > @now
             ORDER BY not_before
             """;
@@ -29,7 +26,7 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets s
             await using var conn = await dataSource.OpenConnectionAsync(token);
             return await conn.QueryAsync<KeyRow>(new CommandDefinition(sql, new { now }, cancellationToken: token));
         }, ct);
-        return rows.Select(r => new StoredSigningKey(r.kid, r.public_jwk, r.private_key, r.created_at, r.not_before, r.retire_at, r.expires_at))
+        return rows.Select(r => new StoredSigningKey(r.Kid, r.PublicJwk, r.PrivateKey, r.CreatedAt, r.NotBefore, r.RetireAt, r.ExpiresAt))
             .ToList();
     }
 
@@ -151,8 +148,5 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets s
     private static string Thumbprint(string x, string y) =>
         Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes($$"""{"crv":"P-256","kty":"EC","x":"{{x}}","y":"{{y}}"}""")));
 
-    // Dapper materializes by column name; keep the snake_case names of the SELECT above.
-#pragma warning disable IDE1006
-    private sealed record KeyRow(string kid, string public_jwk, byte[] private_key, DateTime created_at, DateTime not_before, DateTime? retire_at, DateTime? expires_at);
-#pragma warning restore IDE1006
+    private sealed record KeyRow(string Kid, string PublicJwk, byte[] PrivateKey, DateTime CreatedAt, DateTime NotBefore, DateTime? RetireAt, DateTime? ExpiresAt);
 }

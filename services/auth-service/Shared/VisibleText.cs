@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 
-namespace AuthService.Accounts;
+namespace AuthService.Shared;
 
 /// <summary>
 /// What an email address or a display name may contain: text people can see. Control and format

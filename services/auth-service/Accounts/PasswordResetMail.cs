@@ -1,10 +1,10 @@
-using AuthService.Accounts;
 using AuthService.Email;
 using AuthService.Options;
+using AuthService.Shared;
 using Dapper;
 using Microsoft.Extensions.Options;
 
-namespace AuthService.Passwords;
+namespace AuthService.Accounts;
 
 /// <summary>
 /// The reset mail, rendered when sent: the token is minted then, so a throttled mail that waited for
@@ -21,7 +21,7 @@ public sealed class PasswordResetMail(EmailTemplates templates, IOptions<AuthOpt
         const string owner = "SELECT id FROM users WHERE id = @UserId AND email = @To";
         var userId = await mail.Connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(owner, new { mail.UserId, mail.To }, mail.Transaction, cancellationToken: ct));
         if (userId is null) return null; // the account is gone, or its address changed
-        var token = await AccountStore.CreateEmailTokenAsync(mail.Connection, mail.Transaction, userId.Value, "reset",
+        var token = await AccountStore.CreateEmailTokenAsync(mail.Connection, mail.Transaction, userId.Value, EmailTokenPurposes.Reset,
             mail.Now + options.Value.ResetPasswordTokenLifetime, mail.Now, ct);
         return templates.ResetPassword(mail.To, token);
     }

@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace AuthService.Tokens;
+namespace AuthService.Shared;
 
 /// <summary>Opaque secrets (refresh, verify, reset): 256 random bits, base64url; only their SHA-256 is stored.</summary>
 public static class OpaqueToken

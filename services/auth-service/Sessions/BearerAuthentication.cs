@@ -1,16 +1,13 @@
-using AuthService.Accounts;
 using AuthService.Http;
 using AuthService.Options;
-using AuthService.Sessions;
+using AuthService.Shared;
+using AuthService.Tokens;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace AuthService.Tokens;
-
-/// <summary>The caller behind a valid bearer token whose session is still live.</summary>
-public sealed record AuthenticatedUser(UserResponse User, Guid SessionId);
+namespace AuthService.Sessions;
 
 /// <summary>
 /// Validates our own access tokens with the standard JwtBearer handler against the in-memory key
@@ -19,7 +16,6 @@ public sealed record AuthenticatedUser(UserResponse User, Guid SessionId);
 /// </summary>
 public static class BearerAuthentication
 {
-    private const string UserItem = "auth.user";
     private const string DatabaseDownItem = "auth.database-down";
 
     public static IServiceCollection AddBearerAuthentication(this IServiceCollection services)
@@ -58,9 +54,6 @@ public static class BearerAuthentication
         services.AddAuthorization();
         return services;
     }
-
-    public static AuthenticatedUser GetAuthenticatedUser(this HttpContext http) =>
-        http.Items[UserItem] as AuthenticatedUser ?? throw new InvalidOperationException("Endpoint is missing RequireAuthorization().");
 
     /// <summary>
     /// RFC 7515 §4.1.11: a JOSE header's <c>crit</c> names extensions the recipient must understand or
@@ -101,7 +94,7 @@ public static class BearerAuthentication
             context.Fail("Session is revoked or expired.");
             return;
         }
-        context.HttpContext.Items[UserItem] = new AuthenticatedUser(user, sid);
+        context.HttpContext.SetAuthenticatedUser(new AuthenticatedUser(user, sid));
     }
 
     private static async Task WriteChallengeAsync(JwtBearerChallengeContext context)

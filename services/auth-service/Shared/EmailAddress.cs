@@ -1,4 +1,4 @@
-namespace AuthService.Accounts;
+namespace AuthService.Shared;
 
 /// <summary>
 /// Email normalization per API.md: trimmed, lower-cased, at most 254 characters, one @, a dotted

@@ -1,18 +1,6 @@
-using AuthService.Http;
+namespace AuthService.Shared;
 
-namespace AuthService.Accounts;
-
-// Members are nullable on purpose: a missing field is a validation error with a code, not a
-// deserialization failure. Unknown members are refused (JsonRequest).
-public sealed record SignupRequest(string? Email, string? Password, string? DisplayName) : JsonRequest;
-/// <summary>POST /auth/verify-email: <c>password</c> of the link's signup, needed when the address saw more than one signup.</summary>
-public sealed record VerifyEmailRequest(string? Token, string? Password) : JsonRequest;
-public sealed record EmailRequest(string? Email) : JsonRequest;
-public sealed record UpdateProfileRequest(string? DisplayName) : JsonRequest;
-
-public sealed record UserResponse(Guid Id, string Email, bool EmailVerified, string? DisplayName, DateTimeOffset CreatedAt);
-public sealed record MessageResponse(string Message);
-
+/// <summary>The codes of a validation problem's <c>errors</c> (API.md), and the display-name rule signup and profile share.</summary>
 public static class FieldErrors
 {
     public const string Required = "required";

@@ -1,6 +1,13 @@
--- rotate_refresh_token_v2: rotation as in v1 (0002), with two changes. v1 stays, so pods of the
--- previous release keep working during a rolling update or a rollback.
+-- rotate_refresh_token_v2: refresh-token rotation in one round trip, called by RefreshRotation.cs
+-- beside this file. Not a migration: it is (re)applied with CREATE OR REPLACE at every startup,
+-- after the migrations and under their lock (DatabaseFunctions), so a change is a diff of this file.
 --
+-- The name carries a version. A change of signature or behaviour gets a new name (v3, in a new
+-- file), so pods of the previous release keep calling the function they know during a rolling
+-- update or a rollback; v1 (migration 0002) stays for the same reason. Only a fix that old callers
+-- may see (a comment, a plan tweak with the same results) is an edit of this file in place.
+--
+-- Compared with v1:
 -- 1. Time is the database's clock read once the session row is locked, so the grace window does
 --    not stretch by the lock wait, nor by clock skew between replicas; retired_at, last_used_at
 --    and revoked_at are written with that same clock. p_clock_offset is zero in production; tests
@@ -10,6 +17,10 @@
 --    when sent, kind 'refresh_reuse_notice', naming the revoked session's device and IP). No
 --    second transaction, so no crash can commit the revocation and lose the mail or the audit row.
 --
+-- The literals 'refresh_token_reused' (RevocationReasons), 'refresh_reused' (AuditKinds) and
+-- 'refresh_reuse_notice' (RefreshReuseNoticeMail.KindName) are the C# constants' values; a test
+-- checks that they agree.
+--
 -- Outcomes: 'invalid'  unknown token, session revoked or expired (idle or absolute)
 --           'rotated'  the token was the newest: retired, p_successor_hash inserted as the newest
 --           'grace'    the token is the newest token's immediate predecessor, retired within
@@ -17,7 +28,7 @@
 --                      successor (it is an HMAC of the presented token) and returns it
 --           'reused'   any other retired token: the session is revoked, audited and its owner
 --                      mailed; nothing raises, so all of it commits although the HTTP request fails
-CREATE FUNCTION rotate_refresh_token_v2(
+CREATE OR REPLACE FUNCTION rotate_refresh_token_v2(
     p_token_hash bytea, p_successor_hash bytea, p_clock_offset interval,
     p_idle interval, p_grace interval, p_lock_timeout text, p_ip text, p_user_agent text)
 RETURNS TABLE (outcome text, session_id uuid, user_id uuid, session_expires_at timestamptz,

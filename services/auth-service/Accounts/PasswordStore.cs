@@ -1,19 +1,16 @@
-using AuthService.Accounts;
 using AuthService.Audit;
 using AuthService.Email;
 using AuthService.Options;
 using AuthService.Sessions;
-using AuthService.Tokens;
+using AuthService.Shared;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
-namespace AuthService.Passwords;
-
-public sealed record ResetTarget(Guid UserId, string Email);
+namespace AuthService.Accounts;
 
 /// <summary>Password reset tokens and password changes; each change revokes sessions and mails the owner in one transaction.</summary>
-public sealed class PasswordStore(NpgsqlDataSource dataSource, EmailTemplates templates, IOptions<AuthOptions> options, TimeProvider clock)
+internal sealed class PasswordStore(NpgsqlDataSource dataSource, EmailTemplates templates, IOptions<AuthOptions> options, TimeProvider clock)
 {
     private readonly AuthOptions auth = options.Value;
 
@@ -38,10 +35,10 @@ public sealed class PasswordStore(NpgsqlDataSource dataSource, EmailTemplates te
     /// <summary>The account a live reset token belongs to (nothing is consumed yet), or null.</summary>
     public async Task<ResetTarget?> FindResetTargetAsync(string token, CancellationToken ct)
     {
-        const string sql = """
+        const string sql = $"""
             SELECT u.id AS UserId, u.email AS Email FROM email_tokens t JOIN users u ON u.id = t.user_id
-            WHERE t.token_hash = @tokenHash AND t.purpose = 'reset' AND t.used_at IS NULL AND t.expires_at > @now
-              AND NOT EXISTS (SELECT 1 FROM email_tokens n WHERE n.user_id = t.user_id AND n.purpose = 'reset' AND n.id > t.id)
+            WHERE t.token_hash = @tokenHash AND t.purpose = '{EmailTokenPurposes.Reset}' AND t.used_at IS NULL AND t.expires_at > @now
+              AND NOT EXISTS (SELECT 1 FROM email_tokens n WHERE n.user_id = t.user_id AND n.purpose = '{EmailTokenPurposes.Reset}' AND n.id > t.id)
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         return await conn.QuerySingleOrDefaultAsync<ResetTarget>(new CommandDefinition(sql,
@@ -54,10 +51,10 @@ public sealed class PasswordStore(NpgsqlDataSource dataSource, EmailTemplates te
     /// </summary>
     public async Task<bool> ResetAsync(string token, ResetTarget target, string passwordHash, RequestOrigin origin, CancellationToken ct)
     {
-        const string consume = """
+        const string consume = $"""
             UPDATE email_tokens t SET used_at = @now
-            WHERE token_hash = @tokenHash AND purpose = 'reset' AND used_at IS NULL AND expires_at > @now
-              AND NOT EXISTS (SELECT 1 FROM email_tokens n WHERE n.user_id = t.user_id AND n.purpose = 'reset' AND n.id > t.id)
+            WHERE token_hash = @tokenHash AND purpose = '{EmailTokenPurposes.Reset}' AND used_at IS NULL AND expires_at > @now
+              AND NOT EXISTS (SELECT 1 FROM email_tokens n WHERE n.user_id = t.user_id AND n.purpose = '{EmailTokenPurposes.Reset}' AND n.id > t.id)
             """;
         // Following the emailed link proves the address, so it also counts as verification.
         const string setPassword = """
@@ -73,7 +70,7 @@ public sealed class PasswordStore(NpgsqlDataSource dataSource, EmailTemplates te
         if (await conn.ExecuteAsync(new CommandDefinition(consume, new { tokenHash = OpaqueToken.Hash(token), now }, tx, cancellationToken: ct)) != 1)
             return false;
         await conn.ExecuteAsync(new CommandDefinition(setPassword, new { passwordHash, now, target.UserId }, tx, cancellationToken: ct));
-        await SessionStore.RevokeAllForUserAsync(conn, tx, target.UserId, "password_reset", exceptSessionId: null, now, ct);
+        await SessionStore.RevokeAllForUserAsync(conn, tx, target.UserId, RevocationReasons.PasswordReset, exceptSessionId: null, now, ct);
         // The password is the account's credential now: other reset links, verify links and pending
         // signups (an unverified address's other credentials) die with the change.
         await EmailLinks.VoidAllAsync(conn, tx, target.UserId, now, ct);
@@ -101,7 +98,7 @@ public sealed class PasswordStore(NpgsqlDataSource dataSource, EmailTemplates te
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition(setPassword, new { passwordHash, now, user.Id }, tx, cancellationToken: ct));
-        await SessionStore.RevokeAllForUserAsync(conn, tx, user.Id, "password_change", currentSessionId, now, ct);
+        await SessionStore.RevokeAllForUserAsync(conn, tx, user.Id, RevocationReasons.PasswordChange, currentSessionId, now, ct);
         await EmailLinks.VoidAllAsync(conn, tx, user.Id, now, ct);
         await OutboxStore.EnqueueAsync(conn, tx, templates.PasswordChanged(user.Email), now, ct);
         await AuditLog.WriteAsync(conn, tx, AuditKinds.PasswordChanged, user.Id, origin, now, null, ct);

@@ -1,17 +1,14 @@
-using AuthService.Accounts;
 using AuthService.Audit;
 using AuthService.Http;
+using AuthService.Passwords;
 using AuthService.Sessions;
-using AuthService.Tokens;
+using AuthService.Shared;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace AuthService.Passwords;
-
-public sealed record ResetPasswordRequest(string? Token, string? NewPassword) : JsonRequest;
-public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword) : JsonRequest;
+namespace AuthService.Accounts;
 
 /// <summary>Forgot / reset (by emailed token) and change (signed in) password.</summary>
-public static class PasswordEndpoints
+internal static class PasswordEndpoints
 {
     // Same answer whether or not the account exists; the lookup and the mail happen after answering.
     private static readonly MessageResponse ForgotAccepted = new("If an account exists for that address, a password reset email is on its way.");

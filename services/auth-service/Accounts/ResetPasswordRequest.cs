@@ -1,0 +1,5 @@
+using AuthService.Http;
+
+namespace AuthService.Accounts;
+
+public sealed record ResetPasswordRequest(string? Token, string? NewPassword) : JsonRequest;

@@ -1,0 +1,3 @@
+namespace AuthService.Accounts;
+
+public sealed record ResetTarget(Guid UserId, string Email);

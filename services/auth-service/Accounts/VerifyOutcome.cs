@@ -1,0 +1,3 @@
+namespace AuthService.Accounts;
+
+public enum VerifyOutcome { Verified, InvalidToken, PasswordRequired }

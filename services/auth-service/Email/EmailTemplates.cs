@@ -1,0 +1,72 @@
+using System.Text.Encodings.Web;
+
+namespace AuthService.Email;
+
+/// <summary>The service's emails: a plain-text and an HTML body each; HTML escapes everything it interpolates.</summary>
+public sealed class EmailTemplates(string productName, string appBaseUrl, TimeSpan verifyLifetime, TimeSpan resetLifetime)
+{
+    public EmailTemplates(string productName, string appBaseUrl)
+        : this(productName, appBaseUrl, TimeSpan.FromHours(24), TimeSpan.FromHours(1)) { }
+
+    public EmailMessage VerifyEmail(string to, string token) => ActionEmail(to,
+        $"Verify your email for {productName}",
+        "Confirm that this address belongs to you to finish creating your account.",
+        "Verify email", Link("verify-email", token),
+        $"The link is valid for {Describe(verifyLifetime)}. If you did not sign up, ignore this email.");
+
+    public EmailMessage SignupAttemptOnExistingAccount(string to) => Notice(to,
+        $"Someone tried to sign up to {productName} with your email",
+        "Somebody tried to create an account with this address, which already has one. " +
+        "If it was you, sign in instead or reset your password. If not, you can ignore this email: nothing has changed.");
+
+    public EmailMessage ResetPassword(string to, string token) => ActionEmail(to,
+        $"Reset your {productName} password",
+        "Somebody asked to reset the password of the account with this address.",
+        "Choose a new password", Link("reset-password", token),
+        $"The link is valid for {Describe(resetLifetime)} and can be used once. If you did not ask for it, ignore this email.");
+
+    public EmailMessage PasswordChanged(string to) => Notice(to,
+        $"Your {productName} password was changed",
+        "The password of your account was just changed and your other sessions were signed out. " +
+        "If this was not you, reset your password now.");
+
+    public EmailMessage SessionRevokedForReuse(string to, string? device, string? ip) => Notice(to,
+        $"We signed out one of your {productName} sessions",
+        $"A sign-in token of your session on \"{device ?? "an unknown device"}\" (IP {ip ?? "unknown"}) was used twice, " +
+        "which can mean it was copied. We signed that session out. If this keeps happening, change your password.");
+
+    /// <summary>"24 hours", "1 hour", "90 minutes".</summary>
+    internal static string Describe(TimeSpan lifetime) => lifetime.TotalHours % 1 == 0
+        ? Plural((int)lifetime.TotalHours, "hour")
+        : Plural((int)Math.Ceiling(lifetime.TotalMinutes), "minute");
+
+    private static string Plural(int count, string unit) => count == 1 ? $"1 {unit}" : $"{count} {unit}s";
+
+    private string Link(string page, string token) => $"{appBaseUrl.TrimEnd('/')}/{page}?token={Uri.EscapeDataString(token)}";
+
+    private EmailMessage ActionEmail(string to, string subject, string intro, string action, string link, string outro)
+    {
+        var text = $"{intro}\n\n{action}: {link}\n\n{outro}\n\n— {productName}\n";
+        var html = Page(subject, $"""
+            <p>{H(intro)}</p>
+            <p><a href="{H(link)}">{H(action)}</a></p>
+            <p>Or paste this link into your browser: {H(link)}</p>
+            <p>{H(outro)}</p>
+            """);
+        return new EmailMessage(to, subject, text, html);
+    }
+
+    private EmailMessage Notice(string to, string subject, string body) =>
+        new(to, subject, $"{body}\n\n— {productName}\n", Page(subject, $"<p>{H(body)}</p>"));
+
+    private string Page(string title, string body) => $"""
+        <!doctype html>
+        <html><head><meta charset="utf-8"><title>{H(title)}</title></head>
+        <body>
+        {body}
+        <p>— {H(productName)}</p>
+        </body></html>
+        """;
+
+    private static string H(string value) => HtmlEncoder.Default.Encode(value);
+}

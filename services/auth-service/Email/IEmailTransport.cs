@@ -1,0 +1,6 @@
+namespace AuthService.Email;
+
+public interface IEmailTransport
+{
+    Task SendAsync(EmailMessage message, CancellationToken ct);
+}

@@ -1,0 +1,50 @@
+using AuthService.Audit;
+using AuthService.Data;
+using AuthService.Shared;
+using Dapper;
+using Npgsql;
+
+namespace AuthService.Passwords;
+
+/// <summary>The password hash of <c>users</c>: read at signin, replaced by a rehash in the same breath.</summary>
+internal sealed class CredentialStore(NpgsqlDataSource dataSource, TimeProvider clock)
+{
+    internal async Task<Credentials?> FindCredentialsAsync(string email, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT id AS Id, email AS Email, email_verified_at IS NOT NULL AS EmailVerified, display_name AS DisplayName, created_at AS CreatedAt, password_hash AS PasswordHash
+            FROM users WHERE email = @email
+            """;
+        var row = await DbRetry.ReadAsync(async token =>
+        {
+            await using var conn = await dataSource.OpenConnectionAsync(token);
+            return await conn.QuerySingleOrDefaultAsync<CredentialsRow>(new CommandDefinition(sql, new { email }, cancellationToken: token));
+        }, ct);
+        return row is null ? null : new Credentials(new UserRow(row.Id, row.Email, row.EmailVerified, row.DisplayName, row.CreatedAt).ToResponse(), row.PasswordHash);
+    }
+
+    /// <summary>
+    /// Replaces the hash a signin just verified (bcrypt, or Argon2id with old parameters) with a new
+    /// Argon2id hash of the same password, and audits it in the same transaction. Only while the stored
+    /// hash is still the verified one: a password changed or reset meanwhile is never overwritten with a
+    /// hash of the old password. False when nothing was replaced.
+    /// </summary>
+    public async Task<bool> UpdatePasswordHashAsync(Guid userId, string verifiedHash, string newHash, RequestOrigin origin, CancellationToken ct)
+    {
+        const string sql = """
+            UPDATE users SET password_hash = @newHash, updated_at = @now
+            WHERE id = @userId AND password_hash = @verifiedHash
+            """;
+        var now = clock.GetUtcNow();
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        if (await conn.ExecuteAsync(new CommandDefinition(sql, new { userId, verifiedHash, newHash, now }, tx, cancellationToken: ct)) != 1)
+            return false;
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.PasswordRehashed, userId, origin, now,
+            new { from = Argon2id.Scheme(verifiedHash), to = Argon2id.Scheme(newHash) }, ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    private sealed record CredentialsRow(Guid Id, string Email, bool EmailVerified, string? DisplayName, DateTime CreatedAt, string PasswordHash);
+}

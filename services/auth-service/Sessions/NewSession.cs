@@ -1,0 +1,3 @@
+namespace AuthService.Sessions;
+
+public sealed record NewSession(Guid Id, string RefreshToken, DateTimeOffset ExpiresAt);

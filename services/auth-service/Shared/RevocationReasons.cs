@@ -1,0 +1,14 @@
+namespace AuthService.Shared;
+
+/// <summary>The values of <c>sessions.revoked_reason</c>, in one place (the SQL takes them as parameters).</summary>
+public static class RevocationReasons
+{
+    public const string Logout = "logout";
+    public const string LogoutAll = "logout_all";
+    public const string Deleted = "deleted";
+    public const string PasswordChange = "password_change";
+    public const string PasswordReset = "password_reset";
+
+    /// <summary>Written by <c>rotate_refresh_token_v2</c> (Sessions/rotate_refresh_token_v2.sql) as a literal; a test checks it matches.</summary>
+    public const string RefreshTokenReused = "refresh_token_reused";
+}
