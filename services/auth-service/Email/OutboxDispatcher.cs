@@ -35,6 +35,11 @@ public sealed class OutboxDispatcher(
     private const int ThrottleLockClass = 0x6d61696c; // "mail"
     private readonly EmailOptions email = options.Value;
 
+    // A row that could not be rendered or sent: counted, its error kept, retried after a backoff.
+    private const string MarkFailed = """
+        UPDATE outbox_emails SET attempts = attempts + 1, last_error = @error, next_attempt_at = @next WHERE id = @id
+        """;
+
     // Quick in-process retries ride out a blip; longer outages fall back to the row's persisted backoff.
     private readonly ResiliencePipeline sendRetry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
@@ -104,9 +109,6 @@ public sealed class OutboxDispatcher(
             UPDATE outbox_emails SET subject = COALESCE(@Subject, subject), text = COALESCE(@Text, text), html = COALESCE(@Html, html), rendered_at = @now
             WHERE id = @id
             """;
-        const string markFailed = """
-            UPDATE outbox_emails SET attempts = attempts + 1, last_error = @error, next_attempt_at = @next WHERE id = @id
-            """;
 
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -159,7 +161,7 @@ public sealed class OutboxDispatcher(
             {
                 await tx.RollbackAsync("render", ct);
                 logger.LogError(e, "Email {Id} of kind {Kind} could not be rendered", row.Id, row.Kind);
-                await conn.ExecuteAsync(new CommandDefinition(markFailed,
+                await conn.ExecuteAsync(new CommandDefinition(MarkFailed,
                     new { id = row.Id, error = Truncate(e.Message), next = now + Backoff(row.Attempts + 1) }, tx, cancellationToken: ct));
             }
         }
@@ -177,9 +179,6 @@ public sealed class OutboxDispatcher(
             FOR UPDATE SKIP LOCKED
             """;
         const string markSent = "UPDATE outbox_emails SET sent_at = @now, attempts = attempts + 1, last_error = NULL WHERE id = @id";
-        const string markFailed = """
-            UPDATE outbox_emails SET attempts = attempts + 1, last_error = @error, next_attempt_at = @next WHERE id = @id
-            """;
 
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -197,7 +196,7 @@ public sealed class OutboxDispatcher(
             {
                 var next = clock.GetUtcNow() + Backoff(row.Attempts + 1);
                 logger.LogWarning("Email {Id} attempt {Attempt} failed: {Error}", row.Id, row.Attempts + 1, e.Message);
-                await conn.ExecuteAsync(new CommandDefinition(markFailed, new { id = row.Id, error = Truncate(e.Message), next }, tx, cancellationToken: ct));
+                await conn.ExecuteAsync(new CommandDefinition(MarkFailed, new { id = row.Id, error = Truncate(e.Message), next }, tx, cancellationToken: ct));
             }
         }
         await tx.CommitAsync(ct);
