@@ -37,7 +37,7 @@ public sealed class DatabaseFunctionsTests
     [Fact]
     public async Task Apply_Twice_IsIdempotent_AndRestoresAChangedFunction()
     {
-        var connectionString = await (await PostgresServer.GetAsync()).CreateDatabaseAsync();
+        var connectionString = await (await PostgresServer.GetAsync()).CreateDatabaseAsync(empty: true);
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var runner = new MigrationRunner(dataSource, NullLogger<MigrationRunner>.Instance);
 
