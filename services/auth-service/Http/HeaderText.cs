@@ -23,14 +23,18 @@ public static class HeaderText
     public static string? Clean(string? value, int maxLength)
     {
         if (value is null) return null;
+        // The common case, on every refresh and signin: printable ASCII within the bound, kept as it is.
+        if (value.Length <= maxLength && !value.AsSpan().ContainsAnyExceptInRange(' ', '~')) return value;
+
         var text = new StringBuilder(Math.Min(value.Length, maxLength));
+        Span<char> units = stackalloc char[2];
         var rest = value.AsSpan();
         while (!rest.IsEmpty)
         {
             var status = Rune.DecodeFromUtf16(rest, out var rune, out var consumed);
             if (status != OperationStatus.Done || !IsPlain(rune)) rune = Rune.ReplacementChar;
             if (text.Length + rune.Utf16SequenceLength > maxLength) break;
-            text.Append(rune.ToString());
+            text.Append(units[..rune.EncodeToUtf16(units)]);
             rest = rest[consumed..];
         }
         return text.ToString();

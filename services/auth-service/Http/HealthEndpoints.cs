@@ -39,7 +39,6 @@ internal static class HealthEndpoints
 
     private static Task Write(HttpContext http, bool ready)
     {
-        http.Response.Headers.CacheControl = "no-store";
         if (ready) return http.Response.WriteAsJsonAsync(new { status = "ok" });
         http.Response.Headers.RetryAfter = "5";
         return Problems.WriteAsync(http, 503, ErrorCodes.ServiceUnavailable, "The database is not reachable");

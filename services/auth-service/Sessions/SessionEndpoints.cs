@@ -124,8 +124,7 @@ internal static class SessionEndpoints
 
     private static Ok<AccessTokenResponse> TokenResponse(HttpContext http, AccessTokenResponse response)
     {
-        http.Response.Headers.CacheControl = "no-store";
-        http.Response.Headers.Pragma = "no-cache";
+        http.Response.Headers.Pragma = "no-cache"; // for HTTP/1.0 caches; Cache-Control: no-store is every answer's default
         return TypedResults.Ok(response);
     }
 }
