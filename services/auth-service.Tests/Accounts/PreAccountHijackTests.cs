@@ -170,6 +170,33 @@ public sealed class PreAccountHijackTests(AuthServiceFixture fixture) : IClassFi
             "SELECT count(*) FROM signups s JOIN users u ON u.id = s.user_id WHERE u.email = @email AND s.voided_at IS NULL", new { email }));
     }
 
+    [Fact]
+    public async Task VictimVerifiesWhileAnAttackerSignsUp_InParallel_TheAttackersPasswordNeverSignsIn()
+    {
+        for (var round = 0; round < 8; round++)
+        {
+            var email = AuthClient.NewEmail("race");
+            await client.SignupAsync(email, VictimPassword, "Victim");
+            var victimsLink = await client.TokenFromEmailAsync(email);
+
+            var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var verify = Task.Run(async () => { await start.Task; return await Verify(victimsLink); });
+            var signup = Task.Run(async () => { await start.Task; return await client.SignupAsync(email, AttackerPassword, "Attacker"); });
+            start.SetResult();
+            var (verified, signedUp) = (await verify, await signup);
+
+            // Whichever won, the answers are the contract's, and the squatter's credential is not active.
+            Assert.Equal(HttpStatusCode.Accepted, signedUp.StatusCode);
+            Assert.True(verified.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, $"round {round}: verify answered {(int)verified.StatusCode}");
+            await ProblemAssert.IsProblemAsync(await client.SigninRawAsync(email, AttackerPassword), HttpStatusCode.Unauthorized, "invalid_credentials");
+            if (verified.StatusCode == HttpStatusCode.OK)
+            {
+                var signedIn = await client.SigninAsync(email, VictimPassword);
+                Assert.Equal("Victim", signedIn.Body.GetProperty("user").GetProperty("displayName").GetString());
+            }
+        }
+    }
+
     private const System.Text.Json.JsonValueKind JsonValueKindNull = System.Text.Json.JsonValueKind.Null;
 
     private Task<HttpResponseMessage> Verify(string token, string? password = null) =>
