@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `make test`: the whole suite, containers included when a Docker engine can run.
+# 1. scripts/docker-engine.sh start (a running engine is used; in CI one is installed and started, and
+#    stopped again at the end). 2. With an engine: the base images (scripts/container-images.sh, which
+#    builds labelled stand-ins where no registry is reachable) and the service image (`make image`).
+# 3. dotnet test, with the published build in AUTH_TEST_PUBLISH_DIR for the PublishedBuild tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+trap './scripts/docker-engine.sh stop' EXIT
+./scripts/docker-engine.sh start
+if docker info >/dev/null 2>&1; then
+  ./scripts/container-images.sh
+  make --no-print-directory image
+  # Ryuk (Testcontainers' reaper) comes from a registry; the tests dispose their containers themselves.
+  docker image inspect testcontainers/ryuk:0.9.0 >/dev/null 2>&1 || export TESTCONTAINERS_RYUK_DISABLED=true
+fi
+AUTH_TEST_PUBLISH_DIR="$PWD/artifacts/publish" dotnet test services/auth-service.Tests --no-restore --logger "console;verbosity=normal" "$@"
