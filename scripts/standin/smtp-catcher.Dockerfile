@@ -5,6 +5,7 @@ FROM auth-service-standin/debian:bookworm
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3-aiosmtpd \
  && rm -rf /var/lib/apt/lists/*
+ENV PYTHONUNBUFFERED=1
 USER nobody
 EXPOSE 1025
 CMD ["python3", "-m", "aiosmtpd", "--nosetuid", "--listen", "0.0.0.0:1025", "--class", "aiosmtpd.handlers.Debugging"]

@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Sockets;
+using AuthService.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace AuthService.Tests.Containers;
+
+/// <summary>
+/// <c>docker-compose.yml</c> brought up as a user does (the service image built by Compose from the
+/// Dockerfile), with deploy/compose/ci.override.yml on top only to replace the Mailpit image, which cannot
+/// be pulled here, by an SMTP catcher; then the README's curl walkthrough, taken from the README and run
+/// by bash as it stands. Compose v2 (<c>docker compose</c>) is used when present, else Debian's docker-compose.
+/// </summary>
+[Trait("Category", DockerEngine.Category)]
+public sealed class ComposeWalkthroughTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Project = "authservice-compose-test";
+    private static readonly string Root = PublishedService.RepositoryRoot();
+    private static readonly Uri Api = new("http://localhost:8080");
+
+    private string[] compose = [];
+
+    public async Task InitializeAsync()
+    {
+        compose = (await CommandLine.RunAsync("docker", ["compose", "version"])).ExitCode == 0 ? ["docker", "compose"] : ["docker-compose"];
+        // The compose file publishes 8080 on the host, as the README's walkthrough expects.
+        Assert.True(PortIsFree(8080), "Port 8080 is in use on this machine; docker-compose.yml publishes the service there.");
+        var up = await ComposeAsync("up", "-d", "--build");
+        up.EnsureSuccess("compose up");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (compose.Length > 0) await ComposeAsync("down", "-v", "--remove-orphans");
+    }
+
+    [ContainerFact]
+    public async Task ReadmeWalkthrough_RunsAsWritten_AgainstComposeUp()
+    {
+        using var http = new HttpClient { BaseAddress = Api, Timeout = TimeSpan.FromSeconds(5) };
+        await Wait.UntilAsync(async () => await IsReadyAsync(http), "the composed service answers /readyz", TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250));
+
+        var dir = Directory.CreateTempSubdirectory("auth-walkthrough-");
+        try
+        {
+            var script = Path.Combine(dir.FullName, "walkthrough.sh");
+            await File.WriteAllTextAsync(script, ReadmeWalkthrough());
+            var run = await CommandLine.RunAsync("timeout", ["120", "bash", "-e", script], dir.FullName);
+            output.WriteLine(run.Output);
+            run.EnsureSuccess("the README walkthrough");
+
+            // Step 5 (/auth/me) answers the verified user; step 7 (logout) answers 204; no step answered a problem.
+            Assert.Contains("\"email\":\"ada@example.com\"", run.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains("\"emailVerified\":true", run.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains("HTTP/1.1 204", run.StandardOutput, StringComparison.Ordinal);
+            Assert.DoesNotContain("\"status\":4", run.StandardOutput, StringComparison.Ordinal);
+            Assert.DoesNotContain("\"status\":5", run.StandardOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+
+        // The verification mail went out over SMTP to the catcher in the Mailpit service's place.
+        var catcherLog = await ComposeAsync("logs", "--no-color", "mailpit");
+        Assert.Contains("ada@example.com", catcherLog.Output, StringComparison.Ordinal);
+        Assert.Contains("verify-email?token=", catcherLog.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>The first <c>sh</c> block under the README's "Walkthrough with curl" heading.</summary>
+    private static string ReadmeWalkthrough()
+    {
+        var lines = File.ReadAllLines(Path.Combine(Root, "README.md"));
+        var block = lines.SkipWhile(l => l != "## Walkthrough with curl")
+            .SkipWhile(l => l != "```sh").Skip(1)
+            .TakeWhile(l => l != "```").ToArray();
+        Assert.NotEmpty(block);
+        return string.Join('\n', block) + "\n";
+    }
+
+    private static async Task<bool> IsReadyAsync(HttpClient http)
+    {
+        try
+        {
+            return (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+        catch (TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private Task<CommandLine.Result> ComposeAsync(params string[] args) => CommandLine.RunAsync(
+        compose[0],
+        [.. compose[1..], "-p", Project, "-f", "docker-compose.yml", "-f", "deploy/compose/ci.override.yml", .. args],
+        Root,
+        TimeSpan.FromMinutes(5));
+
+    private static bool PortIsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Any, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
