@@ -3,7 +3,8 @@ using System.Text.RegularExpressions;
 namespace AuthService.Tests.Deploy;
 
 /// <summary>
-/// No Docker engine runs here, so the image definition is checked statically: a multi-stage build
+/// The image definition, checked statically so that it is checked without a Docker engine too (the
+/// built image is run by the Container tests, Containers/, where an engine answers): a multi-stage build
 /// whose runtime stage is the ASP.NET image with ICU (never invariant globalization) and no libsodium
 /// package (the app carries its own, from NuGet), a locked restore from the central package files,
 /// a non-root user, one exposed port that the app listens on, a health check, and an entrypoint

@@ -10,10 +10,10 @@ namespace AuthService.Tests.Infrastructure;
 
 /// <summary>
 /// A separate resource server that knows only the issuer URL and its audience: JwtBearer reads the
-/// discovery document and the JWKS from the auth service (through the test server's handler) and
-/// validates access tokens offline, as other teams' services do. Its options are exactly the README's
-/// "Validating tokens in a downstream service" snippet (keep the two in step), plus the test's
-/// backchannel. Runs on real time unless <c>configure</c> says otherwise.
+/// discovery document and the JWKS from the auth service (through the test server's handler, or over
+/// the network from a container) and validates access tokens offline, as other teams' services do.
+/// Its options are exactly the README's "Validating tokens in a downstream service" snippet (keep the
+/// two in step), plus the test's backchannel. Runs on real time unless <c>configure</c> says otherwise.
 /// </summary>
 public sealed class DownstreamApi : IAsyncDisposable
 {
@@ -28,8 +28,20 @@ public sealed class DownstreamApi : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <param name="backchannel">Wraps the auth service's handler, e.g. to count metadata fetches; defaults to it.</param>
-    public static async Task<DownstreamApi> StartAsync(AuthServiceFactory auth, string audience = "api",
-        HttpMessageHandler? backchannel = null, Action<JwtBearerOptions>? configure = null)
+    public static Task<DownstreamApi> StartAsync(AuthServiceFactory auth, string audience = "api",
+        HttpMessageHandler? backchannel = null, Action<JwtBearerOptions>? configure = null) =>
+        StartAsync(AuthServiceFactory.Issuer, audience, backchannel ?? auth.Server.CreateHandler(), configure);
+
+    /// <summary>
+    /// Against an auth service reached over the network (the container tests): <paramref name="issuer"/>
+    /// is its <c>Auth:Issuer</c>, and plain http is allowed for the metadata when the issuer is http.
+    /// </summary>
+    public static Task<DownstreamApi> StartAsync(Uri issuer, HttpMessageHandler backchannel, string audience = "api") =>
+        StartAsync(issuer.GetLeftPart(UriPartial.Authority), audience, backchannel,
+            o => o.RequireHttpsMetadata = issuer.Scheme == Uri.UriSchemeHttps);
+
+    private static async Task<DownstreamApi> StartAsync(string authority, string audience,
+        HttpMessageHandler backchannel, Action<JwtBearerOptions>? configure)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Downstream" });
         builder.WebHost.UseTestServer();
@@ -37,7 +49,7 @@ public sealed class DownstreamApi : IAsyncDisposable
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
         {
             // README snippet, verbatim but for the two values:
-            o.Authority = AuthServiceFactory.Issuer;
+            o.Authority = authority;
             o.Audience = audience;
             o.MapInboundClaims = false;
             o.TokenValidationParameters.ValidTypes = ["at+jwt"];
@@ -53,7 +65,7 @@ public sealed class DownstreamApi : IAsyncDisposable
                 },
             };
             // End of the README snippet.
-            o.BackchannelHttpHandler = backchannel ?? auth.Server.CreateHandler();
+            o.BackchannelHttpHandler = backchannel;
             configure?.Invoke(o);
         });
         builder.Services.AddAuthorization();

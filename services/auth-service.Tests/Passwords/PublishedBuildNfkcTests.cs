@@ -34,9 +34,13 @@ public sealed class PublishedServiceFixture : IAsyncLifetime
 public sealed partial class PublishedBuildNfkcTests(PublishedServiceFixture fixture) : IClassFixture<PublishedServiceFixture>
 {
     // "crème brûlée" typed with precomposed letters (U+00E8, U+00FB, U+00E9) ...
-    private const string Precomposed = "cr\u00e8me br\u00fbl\u00e9e for breakfast 42";
+    internal const string Precomposed = "cr\u00e8me br\u00fbl\u00e9e for breakfast 42";
     // ... and with base letters + combining marks (U+0300, U+0302, U+0301), as some keyboards and OSes send it.
-    private const string Decomposed = "cre\u0300me bru\u0302le\u0301e for breakfast 42";
+    internal const string Decomposed = "cre\u0300me bru\u0302le\u0301e for breakfast 42";
+
+    // "1qaz2wsx3edc4rfv" is on the shipped list; its fullwidth spelling is the same password after NFKC.
+    internal const string CommonAscii = "1qaz2wsx3edc4rfv";
+    internal const string CommonFullwidth = "\uff11\uff51\uff41\uff5a\uff12\uff57\uff53\uff58\uff13\uff45\uff44\uff43\uff14\uff52\uff46\uff56";
 
     private HttpClient Http => fixture.Http;
 
@@ -61,11 +65,8 @@ public sealed partial class PublishedBuildNfkcTests(PublishedServiceFixture fixt
     [Fact]
     public async Task Signup_WithFullwidthCommonPassword_IsRefusedTooCommon()
     {
-        // "1qaz2wsx3edc4rfv" is on the shipped list; its fullwidth spelling is the same password after NFKC.
-        const string fullwidth = "\uff11\uff51\uff41\uff5a\uff12\uff57\uff53\uff58\uff13\uff45\uff44\uff43\uff14\uff52\uff46\uff56";
-
-        var ascii = await Http.PostAsJsonAsync("/auth/signup", new { email = AuthClient.NewEmail(), password = "1qaz2wsx3edc4rfv" });
-        var wide = await Http.PostAsJsonAsync("/auth/signup", new { email = AuthClient.NewEmail(), password = fullwidth });
+        var ascii = await Http.PostAsJsonAsync("/auth/signup", new { email = AuthClient.NewEmail(), password = CommonAscii });
+        var wide = await Http.PostAsJsonAsync("/auth/signup", new { email = AuthClient.NewEmail(), password = CommonFullwidth });
 
         var asciiProblem = await ProblemAssert.IsProblemAsync(ascii, HttpStatusCode.BadRequest, "validation_failed");
         Assert.Equal(["too_common"], ProblemAssert.FieldErrors(asciiProblem, "password"));
