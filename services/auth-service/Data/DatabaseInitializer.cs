@@ -51,6 +51,9 @@ internal sealed class DatabaseInitializer(
         {
             gate.Fail(e);
             logger.LogCritical(e, "Database initialization failed");
+            // The host stops on this exception but would still exit 0; a supervisor (Docker's
+            // restart policy, a process manager) must see that the service failed.
+            Environment.ExitCode = 1;
             throw;
         }
     }
