@@ -6,7 +6,7 @@ VERSION := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build
 IMAGE ?= auth-service
 export AUTH_DEV_PG_PORT := $(PG_PORT)
 
-.PHONY: run test test-fast image publish bench build restore format lint db-start db-stop deps deps-run deps-test validate-deploy clean
+.PHONY: run test test-fast image publish pack compat bench build restore format lint db-start db-stop deps deps-run deps-test validate-deploy clean
 
 ## run: local PostgreSQL under .data/ + the service on http://localhost:8080 (Development)
 run: deps-run restore db-start
@@ -36,6 +36,26 @@ image:
 ## publish: the service as the Dockerfile publishes it (Release), into artifacts/publish
 publish: restore
 	dotnet publish $(SERVICE) -c Release -o $(PUBLISH_DIR) --no-restore
+
+## pack: the Testcontainers module for other teams' tests (services/auth-service.Testing) as a NuGet package, into artifacts/packages
+pack: restore
+	dotnet pack services/auth-service.Testing -c Release -o artifacts/packages --no-restore
+
+## compat: the Testcontainers module against Testcontainers $(TC_COMPAT) (its package allows [3.10.0, 5.0.0); restore takes
+## 3.10.0). 1. it compiles against $(TC_COMPAT) (restore output, lock file and build output under artifacts/compat, so the
+## committed lock files and obj/ stay); 2. the assembly as packed (built against 3.10) runs on $(TC_COMPAT): every type and
+## member it references there resolves, its overrides still override, its builder methods run (scripts/testcontainers-compat).
+TC_COMPAT ?= 4.16.0
+COMPAT_DIR := $(CURDIR)/artifacts/compat
+compat: restore
+	rm -rf $(COMPAT_DIR)
+	dotnet build services/auth-service.Testing -c Release -p:TestcontainersVersion=$(TC_COMPAT) \
+	  -p:RestoreLockedMode=false -p:NuGetLockFilePath=$(COMPAT_DIR)/packages.lock.json \
+	  -p:MSBuildProjectExtensionsPath=$(COMPAT_DIR)/obj/ -p:IntermediateOutputPath=$(COMPAT_DIR)/obj/Release/ \
+	  -p:OutputPath=$(COMPAT_DIR)/bin/
+	grep -q '"Testcontainers/$(TC_COMPAT)"' $(COMPAT_DIR)/obj/project.assets.json
+	dotnet build services/auth-service.Testing -c Release --no-restore
+	dotnet run --project scripts/testcontainers-compat -c Release -p:TestcontainersVersion=$(TC_COMPAT)
 
 ## validate-deploy: docker-compose.yml against the Compose spec, k8s overlays against the Kubernetes schemas
 validate-deploy:
