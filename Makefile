@@ -17,8 +17,9 @@ run: deps-run restore db-start
 ## test: the whole suite; the tests start their own throwaway PostgreSQL. The PublishedBuild tests
 ## run the Release publish output below as a child process (same runtimeconfig.json as the image);
 ## the Container tests run the image (`make image`) when a Docker engine runs or CI may start one
-## (scripts/test.sh says which; without an engine they are skipped).
-test: deps-test restore validate-deploy publish
+## (scripts/test.sh says which; without an engine they are skipped). It also packs the Testcontainers
+## module and checks it against the newest Testcontainers (pack, compat below).
+test: deps-test restore validate-deploy publish pack compat
 	./scripts/test.sh
 
 ## test-fast: the inner loop; the suite without the Slow, Timing, Load, Browser, Deploy, PublishedBuild, Container
