@@ -101,6 +101,31 @@ public sealed class CsrfCorsHeaderTests(AuthServiceFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task XCsrfToken_IsAcceptedInPlaceOfXRequestedWith_AndPreflightAllowsIt()
+    {
+        var signedIn = await client.SignupAndSigninAsync();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/auth/refresh");
+        request.Headers.Add("Cookie", $"{AuthClient.CookieName}={signedIn.RefreshToken}");
+        request.Headers.Add("X-CSRF-Token", "1");
+        request.Headers.TryAddWithoutValidation("Origin", Allowed);
+        var refresh = await client.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, refresh.StatusCode);
+        Assert.NotNull(AuthClient.RefreshCookieValue(refresh));
+
+        // A blank value is no custom header at all.
+        var blank = new HttpRequestMessage(HttpMethod.Post, "/auth/refresh");
+        blank.Headers.Add("Cookie", $"{AuthClient.CookieName}={AuthClient.RefreshCookieValue(refresh)}");
+        blank.Headers.TryAddWithoutValidation("X-CSRF-Token", " ");
+        await AssertCsrfRefusedAsync(await client.Http.SendAsync(blank));
+
+        var preflight = Preflight("/auth/refresh", Allowed);
+        preflight.Headers.Remove("Access-Control-Request-Headers");
+        preflight.Headers.Add("Access-Control-Request-Headers", "x-csrf-token");
+        var allowed = await client.Http.SendAsync(preflight);
+        Assert.Contains("x-csrf-token", AbuseKit.Header(allowed, "Access-Control-Allow-Headers"), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task FromTheAllowedOrigin_RefreshAndLogoutWork()
     {
         var signedIn = await client.SignupAndSigninAsync();

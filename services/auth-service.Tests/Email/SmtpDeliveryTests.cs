@@ -20,6 +20,7 @@ public sealed class SmtpDeliveryTests : IAsyncLifetime
             ["Email:Smtp:Host"] = "127.0.0.1",
             ["Email:Smtp:Port"] = smtp.Port.ToString(),
             ["Email:From"] = "no-reply@auth.test",
+            ["Email:ReplyTo"] = "support@auth.test",
             ["Email:ProductName"] = "Example & <Co>",
             ["Email:MaxAttempts"] = "3",
         });
@@ -42,6 +43,7 @@ public sealed class SmtpDeliveryTests : IAsyncLifetime
         var mail = Assert.Single(received, m => m.To.Contains(email));
         Assert.Equal("Verify your email for Example & <Co>", mail.Subject);
         Assert.Contains("no-reply@auth.test", mail.Raw);
+        Assert.Matches("(?m)^Reply-To: support@auth.test\r?$", mail.Raw);
         Assert.Contains("text/plain", mail.Raw);
         Assert.Contains("text/html", mail.Raw);
 

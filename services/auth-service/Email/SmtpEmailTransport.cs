@@ -24,6 +24,7 @@ public sealed class SmtpEmailTransport(IOptions<EmailOptions> options) : IEmailT
         var smtp = email.Smtp;
         using var mail = new MimeMessage();
         mail.From.Add(new MailboxAddress(email.ProductName, email.From));
+        if (!string.IsNullOrWhiteSpace(email.ReplyTo)) mail.ReplyTo.Add(MailboxAddress.Parse(email.ReplyTo));
         mail.To.Add(MailboxAddress.Parse(message.To)); // throws ParseException for a malformed address: the attempt fails
         mail.Subject = message.Subject;
         mail.Body = new BodyBuilder { TextBody = message.Text, HtmlBody = message.Html }.ToMessageBody();

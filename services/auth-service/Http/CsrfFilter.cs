@@ -4,19 +4,24 @@ using Microsoft.Extensions.Options;
 namespace AuthService.Http;
 
 /// <summary>
-/// Guards the cookie-authenticated endpoints. A cross-site form cannot set <c>X-Requested-With</c>,
-/// and a cross-origin fetch that sets it must pass CORS preflight; a present Origin (or Referer)
-/// must also be one of <c>Auth:AllowedOrigins</c>.
+/// Guards the cookie-authenticated endpoints. A cross-site form cannot set a custom header, and a
+/// cross-origin fetch that sets one must pass CORS preflight; a present Origin (or Referer) must also
+/// be one of <c>Auth:AllowedOrigins</c>. Either custom header will do: <c>X-Requested-With</c>, or
+/// <c>X-CSRF-Token</c>, which clients written for GoTrue-style services send (its value is not a
+/// secret here: the header's presence is what a cross-site form cannot forge).
 /// </summary>
 public sealed class CsrfFilter(IOptions<AuthOptions> options) : IEndpointFilter
 {
+    /// <summary>The custom headers that mark a script's request; CORS allows both.</summary>
+    public static readonly string[] CustomHeaders = ["X-Requested-With", "X-CSRF-Token"];
+
     private readonly HashSet<string> allowed = new(
         options.Value.AllowedOrigins.Select(o => o.TrimEnd('/')), StringComparer.OrdinalIgnoreCase);
 
     public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var request = context.HttpContext.Request;
-        if (string.IsNullOrWhiteSpace(request.Headers["X-Requested-With"]) || !OriginAllowed(request))
+        if (!CustomHeaders.Any(h => !string.IsNullOrWhiteSpace(request.Headers[h])) || !OriginAllowed(request))
             return ValueTask.FromResult<object?>(Problems.Create(403, ErrorCodes.CsrfFailed, "Cross-site request refused"));
         return next(context);
     }

@@ -45,7 +45,7 @@ public static class HttpPipeline
         services.AddOptions<CorsOptions>().Configure<IOptions<AuthOptions>>((o, auth) => o.AddDefaultPolicy(p => p
             .WithOrigins([.. auth.Value.AllowedOrigins.Select(origin => origin.TrimEnd('/'))])
             .AllowCredentials()
-            .WithHeaders("Content-Type", "Authorization", "X-Requested-With")
+            .WithHeaders(["Content-Type", "Authorization", .. CsrfFilter.CustomHeaders])
             .WithMethods("GET", "POST", "PATCH", "DELETE")
             .WithExposedHeaders("Retry-After")
             .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));

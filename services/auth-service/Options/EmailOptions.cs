@@ -8,6 +8,8 @@ public sealed class EmailOptions
     public string Transport { get; set; } = "log";
     public string ProductName { get; set; } = "auth-service";
     public string From { get; set; } = "no-reply@localhost";
+    /// <summary>Where replies to the service's mail go (a support address); none when unset.</summary>
+    public string? ReplyTo { get; set; }
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
     public int MaxAttempts { get; set; } = 8;
     /// <summary>

@@ -21,6 +21,8 @@ public static class OptionsRegistration
             .Validate(o => !o.Smtp.StartTls || o.Smtp.Security is null or SmtpSecurity.StartTls,
                 "Email:Smtp:StartTls=true contradicts Email:Smtp:Security; set only Email:Smtp:Security (None, Auto, StartTls or SslOnConnect).")
             .Validate(o => o.Smtp.Timeout > TimeSpan.Zero, "Email:Smtp:Timeout must be positive.")
+            .Validate(o => string.IsNullOrWhiteSpace(o.ReplyTo) || MimeKit.MailboxAddress.TryParse(o.ReplyTo, out _),
+                "Email:ReplyTo must be one email address.")
             .Validate(o => o.Transport != "smtp" || o.Smtp.Security != SmtpSecurity.None || string.IsNullOrEmpty(o.Smtp.Username),
                 "Email:Smtp:Username with Email:Smtp:Security=None would send the password in plain text; use StartTls, SslOnConnect or Auto.")
             .Validate(o => o.Smtp.ServerCertificate is not { Length: > 0 } path || File.Exists(path),
