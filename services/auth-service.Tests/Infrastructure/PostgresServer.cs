@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AuthService.Data;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -6,39 +5,61 @@ using Npgsql;
 namespace AuthService.Tests.Infrastructure;
 
 /// <summary>
-/// One real, throwaway PostgreSQL cluster for the whole test run, started from the machine's
-/// binaries (initdb + pg_ctl, temp dir, free loopback port; as the <c>postgres</c> user when the
-/// tests run as root, since the server refuses root). Set <c>AUTH_TEST_DATABASE_URL</c> to use an
-/// existing server instead. Every test class gets its own database from it (a copy of a migrated template).
+/// The tests' PostgreSQL: one real, throwaway server for the whole run, from one of three sources.
+/// <c>AUTH_TEST_DATABASE_URL</c> names an existing server and wins. Otherwise <c>AUTH_TEST_POSTGRES</c> picks:
+/// <c>local</c>, a cluster from the machine's binaries (<see cref="LocalPostgresCluster"/>); <c>container</c>,
+/// a Testcontainers container (<see cref="PostgresContainer"/>); or <c>auto</c>, the default: a container when
+/// a Docker engine answers, else (or when the container does not start) local. The run's output names it.
+/// Both started kinds run with the same settings and are removed when the test process ends
+/// (<see cref="ExitCleanup"/>). Every test class gets its own database from it (a copy of a migrated template).
 /// </summary>
 public sealed class PostgresServer
 {
-    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
+    /// <summary>Durability off: a throwaway server, and the suite creates a database per test class.</summary>
+    public static readonly IReadOnlyList<string> DurabilitySettings = ["fsync=off", "synchronous_commit=off", "full_page_writes=off"];
 
-    private readonly string? dataDir;
-    private readonly string? binDir;
+    /// <summary>Room for every test class's connection pool at once.</summary>
+    public static readonly IReadOnlyList<string> CapacitySettings = ["max_connections=1000", "shared_buffers=64MB"];
 
-    private PostgresServer(string adminConnectionString, string? dataDir, string? binDir, int port)
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartSharedAsync);
+
+    private readonly LocalPostgresCluster? cluster;
+    private readonly PostgresContainer? container;
+
+    private PostgresServer(PostgresSource source, string adminConnectionString)
     {
+        Source = source;
         AdminConnectionString = adminConnectionString;
-        this.dataDir = dataDir;
-        this.binDir = binDir;
-        Port = port;
         migratedTemplate = new(CreateMigratedTemplateAsync);
     }
 
+    private PostgresServer(LocalPostgresCluster cluster) : this(PostgresSource.Local, cluster.AdminConnectionString) => this.cluster = cluster;
+
+    private PostgresServer(PostgresContainer container) : this(PostgresSource.Container, container.AdminConnectionString) => this.container = container;
+
+    public PostgresSource Source { get; }
     public string AdminConnectionString { get; }
-    public int Port { get; }
-    public bool IsEphemeral => dataDir is not null;
 
     public static Task<PostgresServer> GetAsync() => Shared.Value;
 
     /// <summary>
-    /// A second ephemeral cluster of its own (never <c>AUTH_TEST_DATABASE_URL</c>), for outage tests:
-    /// stopping the shared cluster would break every test class running in parallel. Call
+    /// A second server of its own, for outage tests (stopping the shared one would break every test class
+    /// running in parallel): always a local cluster, whatever the run uses, because it stops and starts again
+    /// on the same port with its data (a restarted container can come back on another address or published port). Call
     /// <see cref="Destroy"/> when done.
     /// </summary>
-    public static Task<PostgresServer> StartDedicatedAsync() => StartEphemeralAsync(FindBinDir());
+    public static Task<PostgresServer> StartDedicatedAsync() => StartAsync(PostgresSource.Local);
+
+    /// <summary>A new server of its own from <paramref name="source"/> (local or container), whatever the run uses; removed by <see cref="Destroy"/>, or when the test process ends.</summary>
+    public static async Task<PostgresServer> StartAsync(PostgresSource source) => source switch
+    {
+        PostgresSource.Local => new PostgresServer(await LocalPostgresCluster.StartAsync()),
+        PostgresSource.Container => new PostgresServer(await PostgresContainer.StartAsync()),
+        _ => throw new ArgumentOutOfRangeException(nameof(source), source, "Only a local cluster or a container can be started."),
+    };
+
+    /// <summary>What the server is, for the run's output.</summary>
+    public override string ToString() => cluster?.ToString() ?? container?.ToString() ?? "the existing server in AUTH_TEST_DATABASE_URL";
 
     /// <summary>
     /// A new database for one test class; returns its connection string. By default it is a copy of
@@ -102,103 +123,54 @@ public sealed class PostgresServer
         return name;
     }
 
-    /// <summary>Stops the ephemeral server (fast shutdown), for outage tests.</summary>
-    public Task StopAsync() => PgCtlAsync("-m", "fast", "-w", "stop");
+    /// <summary>Stops a local cluster (fast shutdown), for outage tests.</summary>
+    public Task StopAsync() => Cluster.StopAsync();
 
-    public Task StartAgainAsync() => PgCtlAsync("-w", "-l", Path.Combine(dataDir!, "server.log"), "-o", ServerOptions(Port, dataDir!), "start");
+    public Task StartAgainAsync() => Cluster.StartAgainAsync();
 
-    private static async Task<PostgresServer> StartAsync()
-    {
-        var url = Environment.GetEnvironmentVariable("AUTH_TEST_DATABASE_URL");
-        if (!string.IsNullOrWhiteSpace(url)) return new PostgresServer(ToConnectionString(url), null, null, 0);
+    private LocalPostgresCluster Cluster => cluster ?? throw new InvalidOperationException("Only a local cluster stops and starts again (StartDedicatedAsync).");
 
-        var bin = FindBinDir();
-        await RemoveLeftoversAsync(bin);
-        return await StartEphemeralAsync(bin);
-    }
-
-    private static async Task<PostgresServer> StartEphemeralAsync(string bin)
-    {
-        var dir = Path.Combine(Path.GetTempPath(), $"auth-tests-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
-        Directory.CreateDirectory(dir);
-        if (IsRoot) await RunAsync("chown", "postgres:", dir);
-        var port = FreePort.Next();
-        var server = new PostgresServer(
-            $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=5;Maximum Pool Size=5",
-            dir, bin, port);
-        await RunAsOwnerAsync(Path.Combine(bin, "initdb"), "-D", dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync");
-        await server.StartAgainAsync();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Destroy();
-        return server;
-    }
-
-    /// <summary>Data directories of earlier runs whose test process is gone (a killed run cannot clean up after itself).</summary>
-    private static async Task RemoveLeftoversAsync(string bin)
-    {
-        foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "auth-tests-pg-*"))
-        {
-            var parts = Path.GetFileName(dir).Split('-');
-            if (parts.Length <= 3 || !int.TryParse(parts[3], out var pid) || Directory.Exists($"/proc/{pid}")) continue;
-            try
-            {
-                if (File.Exists(Path.Combine(dir, "postmaster.pid")))
-                    await RunAsOwnerAsync(Path.Combine(bin, "pg_ctl"), "-D", dir, "-m", "immediate", "-w", "stop");
-            }
-            catch (InvalidOperationException)
-            {
-                // Not running any more.
-            }
-            try { Directory.Delete(dir, recursive: true); } catch (IOException) { /* another run may be removing it */ }
-        }
-    }
-
-    private static string ServerOptions(int port, string dir) =>
-        $"-p {port} -c listen_addresses=127.0.0.1 -k {dir} -c max_connections=1000 -c fsync=off " +
-        "-c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB";
-
-    private Task PgCtlAsync(params string[] args) =>
-        RunAsOwnerAsync(Path.Combine(binDir ?? throw new InvalidOperationException("Not an ephemeral server."), "pg_ctl"), ["-D", dataDir!, .. args]);
-
-    /// <summary>Stops an ephemeral cluster at once and deletes its data directory.</summary>
+    /// <summary>Removes a server the tests started, at once; an existing server is left alone.</summary>
     public void Destroy()
     {
+        cluster?.Destroy();
+        container?.Destroy();
+    }
+
+    private static async Task<PostgresServer> StartSharedAsync()
+    {
+        var url = Environment.GetEnvironmentVariable("AUTH_TEST_DATABASE_URL");
+        if (!string.IsNullOrWhiteSpace(url))
+            return Announced(new PostgresServer(PostgresSource.External, ToConnectionString(url)), "AUTH_TEST_DATABASE_URL is set");
+        var chosen = Environment.GetEnvironmentVariable("AUTH_TEST_POSTGRES") is { Length: > 0 } value ? value.Trim() : "auto";
+        if (Is("local")) return Announced(await StartAsync(PostgresSource.Local), "AUTH_TEST_POSTGRES=local");
+        if (Is("container"))
+        {
+            return DockerEngine.IsAvailable
+                ? Announced(await StartAsync(PostgresSource.Container), "AUTH_TEST_POSTGRES=container")
+                : throw new InvalidOperationException("AUTH_TEST_POSTGRES=container: " + DockerEngine.SkipReason);
+        }
+        if (!Is("auto")) throw new InvalidOperationException($"AUTH_TEST_POSTGRES={chosen}: expected local, container or auto.");
+        if (!DockerEngine.IsAvailable) return Announced(await StartAsync(PostgresSource.Local), "no Docker engine answers");
         try
         {
-            PgCtlAsync("-m", "immediate", "-w", "stop").Wait(TimeSpan.FromSeconds(10));
+            return Announced(await StartAsync(PostgresSource.Container), "a Docker engine answers");
         }
-        catch
+        catch (Exception e)
         {
-            // The run is over; a server that is already gone is fine.
+            // auto means the best this machine offers; the Container smoke test still fails on a broken container path.
+            return Announced(await StartAsync(PostgresSource.Local), $"the container did not start: {e.GetType().Name}: {e.Message.Trim()} "
+                + "(where Ryuk's image cannot be pulled, set TESTCONTAINERS_RYUK_DISABLED=true)");
         }
-        try { Directory.Delete(dataDir!, recursive: true); } catch { /* best effort */ }
+
+        bool Is(string name) => chosen.Equals(name, StringComparison.OrdinalIgnoreCase);
     }
 
-    private static string FindBinDir()
+    // The run's output says which server it used, and why.
+    private static PostgresServer Announced(PostgresServer server, string why)
     {
-        var candidates = Directory.Exists("/usr/lib/postgresql")
-            ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin"))
-                .Where(d => File.Exists(Path.Combine(d, "initdb")))
-                .OrderByDescending(d => int.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), out var v) ? v : 0)
-            : Enumerable.Empty<string>();
-        return candidates.FirstOrDefault()
-            ?? throw new InvalidOperationException("PostgreSQL server binaries not found: run `make deps` (apt-get install postgresql) or set AUTH_TEST_DATABASE_URL.");
-    }
-
-    private static bool IsRoot => Environment.UserName == "root";
-
-    private static Task RunAsOwnerAsync(string file, params string[] args) =>
-        IsRoot ? RunAsync("runuser", ["-u", "postgres", "--", file, .. args]) : RunAsync(file, args);
-
-    private static async Task RunAsync(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = "/tmp" };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {process.ExitCode}: {await stderr}{await stdout}");
+        Console.WriteLine($"PostgreSQL for this test run: {server} ({why})");
+        return server;
     }
 
     /// <summary>Accepts a postgres:// URL or an Npgsql keyword string.</summary>
