@@ -23,7 +23,7 @@ public sealed partial class ComposeWalkthroughTests(ITestOutputHelper output) : 
 
     public async Task InitializeAsync()
     {
-        compose = (await CommandLine.RunAsync("docker", ["compose", "version"])).ExitCode == 0 ? ["docker", "compose"] : ["docker-compose"];
+        compose = (await ChildProcess.ExecuteAsync("docker", ["compose", "version"])).ExitCode == 0 ? ["docker", "compose"] : ["docker-compose"];
         // The compose file publishes 8080 on the host, as the README's walkthrough expects.
         Assert.True(PortIsFree(8080), "Port 8080 is in use on this machine; docker-compose.yml publishes the service there.");
         var up = await ComposeAsync("up", "-d", "--build");
@@ -50,7 +50,7 @@ public sealed partial class ComposeWalkthroughTests(ITestOutputHelper output) : 
             for (var run = 1; run <= 2; run++)
             {
                 // TMPDIR puts the walkthrough's cookie jar (mktemp) where the test can see that it is removed.
-                var result = await CommandLine.RunAsync("env", [$"TMPDIR={dir.FullName}", "timeout", "120", "bash", "-e", script], dir.FullName);
+                var result = await ChildProcess.ExecuteAsync("env", [$"TMPDIR={dir.FullName}", "timeout", "120", "bash", "-e", script], dir.FullName);
                 output.WriteLine($"run {run}:\n{result.Output}");
                 result.EnsureSuccess($"the README walkthrough (run {run})");
 
@@ -100,7 +100,7 @@ public sealed partial class ComposeWalkthroughTests(ITestOutputHelper output) : 
         }
     }
 
-    private Task<CommandLine.Result> ComposeAsync(params string[] args) => CommandLine.RunAsync(
+    private Task<ChildProcess.Result> ComposeAsync(params string[] args) => ChildProcess.ExecuteAsync(
         compose[0],
         [.. compose[1..], "-p", Project, "-f", "docker-compose.yml", "-f", "deploy/compose/ci.override.yml", .. args],
         Root,
