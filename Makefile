@@ -5,6 +5,9 @@ PG_PORT ?= 54329
 VERSION := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)
 IMAGE ?= auth-service
 export AUTH_DEV_PG_PORT := $(PG_PORT)
+# Testcontainers' reaper (Ryuk) is pulled from a registry, which these machines cannot reach; the tests
+# remove their own containers, also when the test host dies (Infrastructure/ExitCleanup.cs).
+export TESTCONTAINERS_RYUK_DISABLED ?= true
 
 .PHONY: run test test-fast image publish pack compat bench build restore format lint db-start db-stop deps deps-run deps-test validate-deploy clean
 

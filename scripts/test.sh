@@ -11,7 +11,5 @@ trap './scripts/docker-engine.sh stop' EXIT
 if docker info >/dev/null 2>&1; then
   ./scripts/container-images.sh
   make --no-print-directory image
-  # Ryuk (Testcontainers' reaper) comes from a registry; the tests dispose their containers themselves.
-  docker image inspect testcontainers/ryuk:0.9.0 >/dev/null 2>&1 || export TESTCONTAINERS_RYUK_DISABLED=true
 fi
 AUTH_TEST_PUBLISH_DIR="$PWD/artifacts/publish" dotnet test services/auth-service.Tests --no-restore --logger "console;verbosity=normal" "$@"
