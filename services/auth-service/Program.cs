@@ -31,6 +31,13 @@ if (args.Contains("rotate-signing-key"))
     return;
 }
 
+if (args.Contains("rewrap-keys"))
+{
+    // Key-encryption key rotation: `dotnet AuthService.dll rewrap-keys` re-seals every stored secret under the newest KEK.
+    Environment.ExitCode = await KeyEncryptionCommands.RewrapAsync(app.Services, Console.Out, Console.Error);
+    return;
+}
+
 app.UseHttpPipeline();
 app.UseAuthentication();
 app.UseAuthorization();

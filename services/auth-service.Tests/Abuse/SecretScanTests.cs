@@ -117,21 +117,26 @@ public sealed class SecretScanTests(TraceLoggingFixture fixture, ITestOutputHelp
     private async Task<List<(string Label, string Value)>> KeyMaterialAsync()
     {
         var serverSecrets = Factory.Services.GetRequiredService<ServerSecrets>();
+        var successorKey = Factory.Services.GetRequiredService<RefreshSuccessorKey>().Key;
         var material = new List<(string, string)>
         {
-            ("key-encryption key (base64)", Convert.ToBase64String(serverSecrets.KeyEncryptionKey)),
-            ("key-encryption key (hex)", Convert.ToHexString(serverSecrets.KeyEncryptionKey)),
-            ("key-encryption key (hex, lower)", Convert.ToHexStringLower(serverSecrets.KeyEncryptionKey)),
-            ("refresh successor key (base64)", Convert.ToBase64String(serverSecrets.RefreshSuccessorKey)),
-            ("refresh successor key (base64url)", Base64Url.EncodeToString(serverSecrets.RefreshSuccessorKey)),
-            ("refresh successor key (hex)", Convert.ToHexString(serverSecrets.RefreshSuccessorKey)),
+            ("refresh successor key (base64)", Convert.ToBase64String(successorKey)),
+            ("refresh successor key (base64url)", Base64Url.EncodeToString(successorKey)),
+            ("refresh successor key (hex)", Convert.ToHexString(successorKey)),
         };
-        await using var conn = new NpgsqlConnection(Factory.ConnectionString);
-        var keys = (await conn.QueryAsync<(string Kid, byte[] PrivateKey)>("SELECT kid, private_key FROM signing_keys")).ToList();
-        Assert.NotEmpty(keys);
-        foreach (var (kid, sealedKey) in keys)
+        Assert.NotEmpty(serverSecrets.Keys);
+        foreach (var kek in serverSecrets.Keys)
         {
-            var pkcs8 = serverSecrets.Decrypt(sealedKey, kid);
+            material.Add(($"key-encryption key {kek.Id} (base64)", Convert.ToBase64String(kek.Key)));
+            material.Add(($"key-encryption key {kek.Id} (hex)", Convert.ToHexString(kek.Key)));
+            material.Add(($"key-encryption key {kek.Id} (hex, lower)", Convert.ToHexStringLower(kek.Key)));
+        }
+        await using var conn = new NpgsqlConnection(Factory.ConnectionString);
+        var keys = (await conn.QueryAsync<(string Kid, byte[] PrivateKey, string KekId)>("SELECT kid, private_key, kek_id FROM signing_keys")).ToList();
+        Assert.NotEmpty(keys);
+        foreach (var (kid, sealedKey, kekId) in keys)
+        {
+            var pkcs8 = serverSecrets.Open(sealedKey, kekId, kid);
             using var ecdsa = ECDsa.Create();
             ecdsa.ImportPkcs8PrivateKey(pkcs8, out _);
             var d = ecdsa.ExportParameters(includePrivateParameters: true).D!;

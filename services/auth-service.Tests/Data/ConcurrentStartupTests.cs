@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using AuthService.Data;
 using AuthService.Tests.Infrastructure;
+using AuthService.Tokens;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace AuthService.Tests.Data;
@@ -88,6 +90,15 @@ public sealed class ConcurrentStartupTests(TwoReplicasFixture replicas) : IClass
         Assert.Equal(await a.Content.ReadAsStringAsync(), await b.Content.ReadAsStringAsync());
         Assert.Equal(a.Headers.ETag, b.Headers.ETag);
         Assert.NotEmpty((await a.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("keys").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task ConcurrentStart_CreatesOneRefreshSuccessorKey_ThatBothReplicasUse()
+    {
+        await using var conn = await OpenAsync();
+
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM server_secrets WHERE sealed_value IS NOT NULL"));
+        Assert.Equal(replicas.A.Services.GetRequiredService<RefreshSuccessorKey>().Key, replicas.B.Services.GetRequiredService<RefreshSuccessorKey>().Key);
     }
 
     [Fact]

@@ -83,12 +83,12 @@ public sealed class PublishedService : IAsyncDisposable
 
     /// <summary>
     /// Runs the published service with <paramref name="environment"/> expecting it to stop by itself
-    /// (a startup failure); returns its exit code and output. Fails when it is still running after
-    /// <paramref name="timeout"/>.
+    /// (a startup failure, or an operator command in <paramref name="args"/>); returns its exit code and
+    /// output. Fails when it is still running after <paramref name="timeout"/>.
     /// </summary>
-    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(Dictionary<string, string> environment, TimeSpan timeout)
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(Dictionary<string, string> environment, TimeSpan timeout, params string[] args)
     {
-        var service = new PublishedService(Start(await PublishDirectoryAsync(), environment), new Uri(environment["ASPNETCORE_URLS"]));
+        var service = new PublishedService(Start(await PublishDirectoryAsync(), environment, args), new Uri(environment["ASPNETCORE_URLS"]));
         await using (service)
         {
             using var cts = new CancellationTokenSource(timeout);
@@ -148,9 +148,9 @@ public sealed class PublishedService : IAsyncDisposable
         }
     }
 
-    private static Process Start(string publishDir, IReadOnlyDictionary<string, string> environment)
+    private static Process Start(string publishDir, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var psi = new ProcessStartInfo(DotnetHost(), [Path.Combine(publishDir, "AuthService.dll")])
+        var psi = new ProcessStartInfo(DotnetHost(), [Path.Combine(publishDir, "AuthService.dll"), .. args])
         {
             WorkingDirectory = publishDir, // the content root, as WORKDIR /app in the image
             RedirectStandardOutput = true,

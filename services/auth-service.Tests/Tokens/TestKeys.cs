@@ -23,6 +23,27 @@ internal static class TestKeys
         AccessTokenLifetime = accessTokenLifetime ?? TimeSpan.FromMinutes(15),
     };
 
+    /// <summary>Options with <c>Auth:KeyEncryptionKeys</c>, newest first.</summary>
+    public static AuthOptions Options(params (string Id, string Key)[] keys)
+    {
+        var options = Options();
+        options.KeyEncryptionKey = "";
+        options.KeyEncryptionKeys = [.. keys.Select(k => new KeyEncryptionKeyOptions { Id = k.Id, Key = k.Key })];
+        return options;
+    }
+
+    /// <summary>Service settings for <c>Auth:KeyEncryptionKeys</c>, newest first (and the factory's single key unset).</summary>
+    public static Dictionary<string, string?> KeyEncryptionKeySettings(params (string Id, string Key)[] keys)
+    {
+        var settings = new Dictionary<string, string?> { ["Auth:KeyEncryptionKey"] = "" };
+        for (var i = 0; i < keys.Length; i++)
+        {
+            settings[$"Auth:KeyEncryptionKeys:{i}:Id"] = keys[i].Id;
+            settings[$"Auth:KeyEncryptionKeys:{i}:Key"] = keys[i].Key;
+        }
+        return settings;
+    }
+
     public static ServerSecrets Secrets(AuthOptions options) =>
         new(Microsoft.Extensions.Options.Options.Create(options), NullLogger<ServerSecrets>.Instance);
 

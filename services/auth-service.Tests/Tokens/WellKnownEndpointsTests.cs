@@ -113,11 +113,11 @@ public sealed class WellKnownEndpointsTests(AuthServiceFixture fixture) : IClass
     {
         var (_, keys) = await GetJwksAsync();
         await using var conn = fixture.NewClient().OpenDatabase();
-        var rows = (await conn.QueryAsync<(string Kid, byte[] PrivateKey)>("SELECT kid, private_key FROM signing_keys")).ToList();
+        var rows = (await conn.QueryAsync<(string Kid, byte[] PrivateKey, string KekId)>("SELECT kid, private_key, kek_id FROM signing_keys")).ToList();
         Assert.NotEmpty(rows);
 
         var secrets = TestKeys.Secrets(TestKeys.Options(kek: AuthServiceFactory.KeyEncryptionKey));
-        foreach (var (kid, stored) in rows)
+        foreach (var (kid, stored, kekId) in rows)
         {
             // Not usable as it sits in the database: not PKCS#8, not any other key encoding.
             using (var probe = ECDsa.Create())
@@ -127,7 +127,8 @@ public sealed class WellKnownEndpointsTests(AuthServiceFixture fixture) : IClass
             }
 
             // The KEK (bound to the kid) opens it, and it is the private half of the published key.
-            var pkcs8 = secrets.Decrypt(stored, kid);
+            Assert.Equal("legacy", kekId); // the single Auth:KeyEncryptionKey's id
+            var pkcs8 = secrets.Open(stored, kekId, kid);
             using var ecdsa = ECDsa.Create();
             ecdsa.ImportPkcs8PrivateKey(pkcs8, out _);
             var q = ecdsa.ExportParameters(includePrivateParameters: false).Q;
@@ -136,7 +137,7 @@ public sealed class WellKnownEndpointsTests(AuthServiceFixture fixture) : IClass
             Assert.Equal(published.GetProperty("y").GetString(), Base64Url.EncodeToString(q.Y));
 
             var otherKek = TestKeys.Secrets(TestKeys.Options());
-            Assert.ThrowsAny<CryptographicException>(() => otherKek.Decrypt(stored, kid));
+            Assert.ThrowsAny<CryptographicException>(() => otherKek.Open(stored, kekId, kid));
         }
     }
 

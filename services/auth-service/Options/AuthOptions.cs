@@ -19,8 +19,20 @@ public sealed class AuthOptions
     /// <summary>How long a refresh waits for its turn on a busy session before 409.</summary>
     public TimeSpan RefreshLockTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>Base64 of 32 bytes; encrypts signing keys and keys the refresh-successor HMAC.</summary>
+    /// <summary>The id <see cref="KeyEncryptionKey"/> goes by, and that rows sealed before key ids existed carry.</summary>
+    public const string LegacyKeyEncryptionKeyId = "legacy";
+
+    /// <summary>Base64 of 32 bytes: the one-key form of <see cref="KeyEncryptionKeys"/> (id <c>legacy</c>).</summary>
     public string KeyEncryptionKey { get; set; } = "";
+
+    /// <summary>Newest first: the first seals the stored secrets (signing keys, server secrets), every one opens them.</summary>
+    public KeyEncryptionKeyOptions[] KeyEncryptionKeys { get; set; } = [];
+
+    /// <summary>The configured keys in either form, newest first; empty when neither is set.</summary>
+    public IReadOnlyList<KeyEncryptionKeyOptions> ConfiguredKeyEncryptionKeys() =>
+        KeyEncryptionKeys.Length > 0 ? KeyEncryptionKeys
+        : string.IsNullOrWhiteSpace(KeyEncryptionKey) ? []
+        : [new KeyEncryptionKeyOptions { Id = LegacyKeyEncryptionKeyId, Key = KeyEncryptionKey }];
 
     public RefreshCookieOptions RefreshCookie { get; set; } = new();
     public PasswordOptions Password { get; set; } = new();

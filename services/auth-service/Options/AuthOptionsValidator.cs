@@ -34,14 +34,7 @@ public sealed class AuthOptionsValidator(IHostEnvironment environment) : IValida
         Positive(o.RefreshLockTimeout, "Auth:RefreshLockTimeout");
         if (o.RefreshReuseGrace < TimeSpan.Zero) errors.Add("Auth:RefreshReuseGrace must not be negative.");
 
-        if (string.IsNullOrWhiteSpace(o.KeyEncryptionKey))
-        {
-            if (!development) errors.Add("Auth:KeyEncryptionKey is required (base64 of 32 random bytes).");
-        }
-        else if (!IsBase64Of32Bytes(o.KeyEncryptionKey))
-        {
-            errors.Add("Auth:KeyEncryptionKey must be base64 of exactly 32 bytes.");
-        }
+        ValidateKeyEncryptionKeys(o, development, errors);
 
         Positive(o.SigningKeys.RotationInterval, "Auth:SigningKeys:RotationInterval");
         Positive(o.SigningKeys.JwksMaxAge, "Auth:SigningKeys:JwksMaxAge");
@@ -64,6 +57,48 @@ public sealed class AuthOptionsValidator(IHostEnvironment environment) : IValida
             if (value <= TimeSpan.Zero) errors.Add($"{key} must be a positive TimeSpan such as 00:15:00.");
         }
     }
+
+    private static void ValidateKeyEncryptionKeys(AuthOptions o, bool development, List<string> errors)
+    {
+        const string list = "Auth:KeyEncryptionKeys";
+        if (o.KeyEncryptionKeys.Length == 0)
+        {
+            if (string.IsNullOrWhiteSpace(o.KeyEncryptionKey))
+            {
+                if (!development) errors.Add($"{list} (or the single Auth:KeyEncryptionKey) is required: base64 of 32 random bytes each.");
+            }
+            else if (!IsBase64Of32Bytes(o.KeyEncryptionKey))
+            {
+                errors.Add("Auth:KeyEncryptionKey must be base64 of exactly 32 bytes.");
+            }
+            return;
+        }
+
+        // Both at once would leave it unclear which key seals; the single key belongs in the list as id 'legacy'.
+        if (!string.IsNullOrWhiteSpace(o.KeyEncryptionKey))
+            errors.Add($"Set either {list} or Auth:KeyEncryptionKey, not both; list the single key as an entry with Id '{AuthOptions.LegacyKeyEncryptionKeyId}'.");
+
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        var keys = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < o.KeyEncryptionKeys.Length; i++)
+        {
+            var entry = o.KeyEncryptionKeys[i];
+            if (string.IsNullOrWhiteSpace(entry.Id))
+                errors.Add($"{list}:{i}:Id is required.");
+            else if (!IsKeyId(entry.Id))
+                errors.Add($"{list}:{i}:Id '{entry.Id}' may hold only letters, digits, '.', '_' and '-' (at most 64).");
+            else if (!ids.TryAdd(entry.Id, i))
+                errors.Add($"{list}:{i}:Id '{entry.Id}' is already the id of entry {ids[entry.Id]}; ids must be unique.");
+
+            if (!IsBase64Of32Bytes(entry.Key))
+                errors.Add($"{list}:{i}:Key must be base64 of exactly 32 bytes.");
+            else if (Convert.ToBase64String(Convert.FromBase64String(entry.Key.Trim())) is var key && !keys.TryAdd(key, i))
+                errors.Add($"{list}:{i}:Key is the same key as entry {keys[key]}; each entry needs a key of its own.");
+        }
+    }
+
+    private static bool IsKeyId(string id) =>
+        id.Length <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
     private static bool IsBase64Of32Bytes(string value)
     {

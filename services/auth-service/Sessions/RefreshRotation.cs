@@ -15,7 +15,7 @@ namespace AuthService.Sessions;
 /// same successor and every tab converges on one cookie; only the successor's hash is stored. A reuse is
 /// revoked, audited and mailed to the owner inside that same transaction.
 /// </summary>
-internal sealed class RefreshRotation(NpgsqlDataSource dataSource, ServerSecrets secrets, IOptions<AuthOptions> options, TimeProvider clock)
+internal sealed class RefreshRotation(NpgsqlDataSource dataSource, RefreshSuccessorKey successorKey, IOptions<AuthOptions> options, TimeProvider clock)
 {
     private const string LockNotAvailable = "55P03";
     private readonly AuthOptions auth = options.Value;
@@ -29,7 +29,7 @@ internal sealed class RefreshRotation(NpgsqlDataSource dataSource, ServerSecrets
                    email AS Email, email_verified AS EmailVerified, display_name AS DisplayName, user_created_at AS UserCreatedAt
             FROM rotate_refresh_token_v2(@tokenHash, @successorHash, @clockOffset, @idle, @grace, @lockTimeout, @Ip, @UserAgent)
             """;
-        var successor = OpaqueToken.Successor(presented, secrets.RefreshSuccessorKey);
+        var successor = OpaqueToken.Successor(presented, successorKey.Key);
         var parameters = new
         {
             tokenHash = OpaqueToken.Hash(presented),

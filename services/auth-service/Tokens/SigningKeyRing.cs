@@ -73,7 +73,7 @@ internal sealed class SigningKeyRing(SigningKeyStore store, ServerSecrets secret
 
     private SigningCredentials PrivateKey(StoredSigningKey key)
     {
-        var pkcs8 = secrets.Decrypt(key.PrivateKey, key.Kid);
+        var pkcs8 = secrets.Open(key.PrivateKey, key.KekId, key.Kid);
         try
         {
             var ecdsa = ECDsa.Create();

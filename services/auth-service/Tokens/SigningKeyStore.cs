@@ -16,7 +16,7 @@ internal sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets
     public async Task<IReadOnlyList<StoredSigningKey>> LoadPublishedAsync(DateTimeOffset now, CancellationToken ct)
     {
         const string sql = """
-            SELECT kid AS Kid, public_jwk::text AS PublicJwk, private_key AS PrivateKey, created_at AS CreatedAt, not_before AS NotBefore,
+            SELECT kid AS Kid, public_jwk::text AS PublicJwk, private_key AS PrivateKey, kek_id AS KekId, created_at AS CreatedAt, not_before AS NotBefore,
                    retire_at AS RetireAt, expires_at AS ExpiresAt
             FROM signing_keys WHERE expires_at IS NULL OR expires_at > @now
             ORDER BY not_before
@@ -26,7 +26,7 @@ internal sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets
             await using var conn = await dataSource.OpenConnectionAsync(token);
             return await conn.QueryAsync<KeyRow>(new CommandDefinition(sql, new { now }, cancellationToken: token));
         }, ct);
-        return rows.Select(r => new StoredSigningKey(r.Kid, r.PublicJwk, r.PrivateKey, r.CreatedAt, r.NotBefore, r.RetireAt, r.ExpiresAt))
+        return rows.Select(r => new StoredSigningKey(r.Kid, r.PublicJwk, r.PrivateKey, r.KekId, r.CreatedAt, r.NotBefore, r.RetireAt, r.ExpiresAt))
             .ToList();
     }
 
@@ -110,8 +110,8 @@ internal sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets
     private static async Task InsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, StoredSigningKey key, CancellationToken ct)
     {
         const string sql = """
-            INSERT INTO signing_keys (kid, alg, public_jwk, private_key, created_at, not_before)
-            VALUES (@Kid, 'ES256', @PublicJwk::jsonb, @PrivateKey, @CreatedAt, @NotBefore)
+            INSERT INTO signing_keys (kid, alg, public_jwk, private_key, kek_id, created_at, not_before)
+            VALUES (@Kid, 'ES256', @PublicJwk::jsonb, @PrivateKey, @KekId, @CreatedAt, @NotBefore)
             """;
         await conn.ExecuteAsync(new CommandDefinition(sql, key, tx, cancellationToken: ct));
     }
@@ -124,7 +124,7 @@ internal sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets
         return tx;
     }
 
-    /// <summary>A new P-256 key pair, its private half already sealed under the KEK (bound to its kid).</summary>
+    /// <summary>A new P-256 key pair, its private half already sealed under the newest KEK (bound to its kid).</summary>
     internal StoredSigningKey Generate(DateTimeOffset notBefore, DateTimeOffset now)
     {
         using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -136,7 +136,8 @@ internal sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets
         var privateKey = ecdsa.ExportPkcs8PrivateKey();
         try
         {
-            return new StoredSigningKey(kid, publicJwk, secrets.Encrypt(privateKey, kid), now, notBefore, null, null);
+            var sealedKey = secrets.Seal(privateKey, kid);
+            return new StoredSigningKey(kid, publicJwk, sealedKey.Box, sealedKey.KekId, now, notBefore, null, null);
         }
         finally
         {
@@ -148,5 +149,5 @@ internal sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets
     private static string Thumbprint(string x, string y) =>
         Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes($$"""{"crv":"P-256","kty":"EC","x":"{{x}}","y":"{{y}}"}""")));
 
-    private sealed record KeyRow(string Kid, string PublicJwk, byte[] PrivateKey, DateTime CreatedAt, DateTime NotBefore, DateTime? RetireAt, DateTime? ExpiresAt);
+    private sealed record KeyRow(string Kid, string PublicJwk, byte[] PrivateKey, string KekId, DateTime CreatedAt, DateTime NotBefore, DateTime? RetireAt, DateTime? ExpiresAt);
 }

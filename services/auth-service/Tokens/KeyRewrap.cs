@@ -1,0 +1,83 @@
+using System.Security.Cryptography;
+using Dapper;
+using Npgsql;
+
+namespace AuthService.Tokens;
+
+/// <summary>
+/// Re-seals every stored secret under the newest key-encryption key, one row at a time: each row is read, opened
+/// with whichever configured key opens it, sealed again and written back by a single UPDATE that only applies while
+/// the row still holds what was read. No transaction spans rows, so replicas keep reading throughout, and each of
+/// them always finds a box it can open, the old one or the new (both keys are configured everywhere by then).
+/// Running it again finds nothing to do; two runs at once never write a row twice.
+/// </summary>
+internal sealed class KeyRewrap(NpgsqlDataSource dataSource, ServerSecrets secrets)
+{
+    /// <summary>Every sealed column: a new kind of sealed secret (second factors, say) is one more line here.</summary>
+    private static readonly SealedColumn[] Columns =
+    [
+        new("signing key", "signing_keys", "kid", "private_key", kid => kid),
+        new("server secret", "server_secrets", "name", "sealed_value", ServerSecretStore.AssociatedData),
+    ];
+
+    public async Task<KeyRewrapResult> RunAsync(CancellationToken ct)
+    {
+        int rewrapped = 0, alreadySealed = 0;
+        var unopenable = new List<string>();
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        foreach (var column in Columns)
+        {
+            var ids = await conn.QueryAsync<string>(new CommandDefinition(
+                $"SELECT {column.IdColumn} FROM {column.Table} WHERE {column.SealedColumnName} IS NOT NULL ORDER BY 1", cancellationToken: ct));
+            foreach (var id in ids)
+            {
+                switch (await RewrapRowAsync(conn, column, id, ct))
+                {
+                    case Outcome.Rewrapped: rewrapped++; break;
+                    case Outcome.AlreadySealed: alreadySealed++; break;
+                    case Outcome.Unopenable: unopenable.Add($"{column.What} '{id}'"); break;
+                    case Outcome.Gone: break; // deleted meanwhile (an expired signing key cleaned up)
+                }
+            }
+        }
+        return new KeyRewrapResult(secrets.SealingKeyId, rewrapped, alreadySealed, unopenable);
+    }
+
+    private async Task<Outcome> RewrapRowAsync(NpgsqlConnection conn, SealedColumn column, string id, CancellationToken ct)
+    {
+        // A lost conditional update means another rewrap got there first: read the row again and look.
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var row = await conn.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+                $"SELECT {column.SealedColumnName} AS Box, kek_id AS KekId FROM {column.Table} WHERE {column.IdColumn} = @id",
+                new { id }, cancellationToken: ct));
+            if (row?.Box is null) return Outcome.Gone;
+            if (row.KekId == secrets.SealingKeyId) return Outcome.AlreadySealed;
+
+            var associatedData = column.AssociatedData(id);
+            if (!secrets.TryOpen(row.Box, row.KekId, associatedData, out var plaintext, out _)) return Outcome.Unopenable;
+            SealedValue resealed;
+            try
+            {
+                resealed = secrets.Seal(plaintext, associatedData);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(plaintext);
+            }
+
+            var updated = await conn.ExecuteAsync(new CommandDefinition($"""
+                UPDATE {column.Table} SET {column.SealedColumnName} = @Box, kek_id = @KekId
+                WHERE {column.IdColumn} = @id AND {column.SealedColumnName} = @oldBox AND kek_id IS NOT DISTINCT FROM @oldKekId
+                """, new { resealed.Box, resealed.KekId, id, oldBox = row.Box, oldKekId = row.KekId }, cancellationToken: ct));
+            if (updated == 1) return Outcome.Rewrapped;
+        }
+        throw new InvalidOperationException($"The {column.What} '{id}' kept changing while it was being rewrapped.");
+    }
+
+    private enum Outcome { Rewrapped, AlreadySealed, Unopenable, Gone }
+
+    private sealed record SealedColumn(string What, string Table, string IdColumn, string SealedColumnName, Func<string, string> AssociatedData);
+
+    private sealed record Row(byte[]? Box, string? KekId);
+}
