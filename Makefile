@@ -9,7 +9,7 @@ export AUTH_DEV_PG_PORT := $(PG_PORT)
 # remove their own containers, also when the test host dies (Infrastructure/ExitCleanup.cs).
 export TESTCONTAINERS_RYUK_DISABLED ?= true
 
-.PHONY: run test test-fast image publish pack compat bench build restore format lint db-start db-stop deps deps-run deps-test validate-deploy clean
+.PHONY: run test test-fast image publish pack compat bench build restore format lint db-start db-stop deps deps-run deps-test validate-deploy lint-openapi openapi clean
 
 ## run: local PostgreSQL under .data/ + the service on http://localhost:8080 (Development)
 run: deps-run restore db-start
@@ -22,7 +22,7 @@ run: deps-run restore db-start
 ## the Container tests run the image (`make image`) when a Docker engine runs or CI may start one
 ## (scripts/test.sh says which; without an engine they are skipped). It also packs the Testcontainers
 ## module and checks it against the newest Testcontainers (pack, compat below).
-test: deps-test restore validate-deploy publish pack compat
+test: deps-test restore validate-deploy lint-openapi publish pack compat
 	./scripts/test.sh
 
 ## test-fast: the inner loop; the suite without the Slow, Timing, Load, Browser, Deploy, PublishedBuild, Container
@@ -64,6 +64,16 @@ compat: restore
 ## validate-deploy: docker-compose.yml against the Compose spec, k8s overlays against the Kubernetes schemas
 validate-deploy:
 	cd deploy/validate && npm ci --no-audit --no-fund --loglevel=error && node validate.mjs
+
+## lint-openapi: Redocly lint of the committed OpenAPI document (docs/openapi.json; rules in docs/tools/redocly.yaml).
+## Any finding fails. The OpenApi tests fail when the served document differs from that file.
+lint-openapi:
+	cd docs/tools && npm ci --no-audit --no-fund --loglevel=error && \
+	  REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx --no-install redocly lint --config redocly.yaml ../openapi.json
+
+## openapi: write the document the service serves to docs/openapi.json (run after changing an endpoint; review and commit the diff)
+openapi: deps-run restore
+	AUTH_WRITE_OPENAPI=1 dotnet test $(TESTS) --no-restore --filter "FullyQualifiedName~OpenApiDocumentTests.ServedDocument_EqualsTheCommittedFile"
 
 build: restore
 	dotnet build --no-restore

@@ -1,5 +1,6 @@
 using AuthService.Accounts;
 using AuthService.Data;
+using AuthService.Docs;
 using AuthService.Email;
 using AuthService.Http;
 using AuthService.Options;
@@ -15,6 +16,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddSingleton(TimeProvider.System); // the one clock every feature reads; tests replace it
 builder.AddAuthServiceOptions();
 builder.AddHttpPipeline();
+builder.AddApiDocs(); // the OpenAPI document, /docs and GET /
 builder.AddDatabase();
 builder.AddEmail();
 builder.AddTokens();
@@ -50,7 +52,7 @@ api.MapAccounts();
 api.MapSessions();
 api.MapPasswords();
 api.MapDevMailbox();
-api.MapOpenApi();
+api.MapApiDocs();
 
 app.Run();
 

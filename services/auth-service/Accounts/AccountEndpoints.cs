@@ -1,3 +1,4 @@
+using AuthService.Docs;
 using AuthService.Http;
 using AuthService.Passwords;
 using AuthService.Shared;
@@ -15,14 +16,44 @@ internal static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/auth").WithTags("Accounts");
-        auth.MapPost("/signup", Signup).WithName("Signup").RequireRateLimiting(RateLimits.Credentials);
+        auth.MapPost("/signup", Signup).WithName("Signup").RequireRateLimiting(RateLimits.Credentials)
+            .WithSummary("Sign up")
+            .WithDescription("Creates an unverified account and queues a verification email whose link is " +
+                "`{Auth:AppBaseUrl}/verify-email?token=…`. When the address already has an account the answer is the same 202 " +
+                "and its owner is mailed a notice instead, so the answer never reveals an account. Signing up again on an " +
+                "unverified address voids its older links (see verify-email).")
+            .WithResponseDescription(202, "Accepted: check the inbox. The same answer whether or not the address already had an account.")
+            .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.email`: `required`, `invalid_format`; `errors.password`: `required`, " +
+                "`too_short`, `too_long`, `too_common`, `contains_email`; `errors.displayName`: `too_short`, `too_long`, `invalid_format`.");
         auth.MapPost("/verify-email", VerifyEmail).WithName("VerifyEmail")
-            .RequireRateLimiting(RateLimits.Credentials); // after a repeated signup it checks a password
-        auth.MapPost("/resend-verification", ResendVerification).WithName("ResendVerification").RequireRateLimiting(RateLimits.Credentials);
+            .RequireRateLimiting(RateLimits.Credentials) // after a repeated signup it checks a password
+            .WithSummary("Verify an email address")
+            .WithDescription("Marks the address verified with the token of its emailed link. The link opens a page that POSTs " +
+                "the token: a GET never acts, since mail scanners prefetch links. Single use. When the unverified address saw more " +
+                "than one signup, somebody else may have signed up with it first, so the link then activates its own signup's " +
+                "credential only together with that signup's `password`; a missing or wrong one leaves the link unused.")
+            .WithResponseDescription(200, "Verified: the user, now with `emailVerified: true`. Sign in next.")
+            .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.token`: `required`; `errors.password`: `required` (the address saw " +
+                "more than one signup) or `mismatch` (not that signup's password).")
+            .ProducesError(400, ErrorCodes.InvalidToken, "The token is unknown, used, expired, or voided by a newer signup or a password change.");
+        auth.MapPost("/resend-verification", ResendVerification).WithName("ResendVerification").RequireRateLimiting(RateLimits.Credentials)
+            .WithSummary("Resend the verification email")
+            .WithDescription("Queues a new verification email when the address has an unverified account; at most one per " +
+                "`Email:MinIntervalPerAddress`. The answer is the same whatever the address, and the lookup happens after it.")
+            .WithResponseDescription(202, "Accepted, always (for a well-formed address).")
+            .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.email`: `required`, `invalid_format`.");
 
         var me = auth.MapGroup("/me").RequireAuthorization();
-        me.MapGet("", GetMe).WithName("GetMe");
-        me.MapPatch("", UpdateMe).WithName("UpdateMe");
+        me.MapGet("", GetMe).WithName("GetMe")
+            .WithSummary("Get the signed-in user")
+            .WithDescription("The caller's user object. The token's session is checked on every call, so a revoked session answers " +
+                "401 here at once, while other services accept its access token until `exp`.")
+            .WithResponseDescription(200, "The signed-in user.");
+        me.MapPatch("", UpdateMe).WithName("UpdateMe")
+            .WithSummary("Change the display name")
+            .WithDescription("Sets the caller's display name.")
+            .WithResponseDescription(200, "The updated user.")
+            .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.displayName`: `required`, `too_short`, `too_long`, `invalid_format`.");
         return app;
     }
 

@@ -1,4 +1,5 @@
 using AuthService.Audit;
+using AuthService.Docs;
 using AuthService.Http;
 using AuthService.Passwords;
 using AuthService.Sessions;
@@ -16,10 +17,33 @@ internal static class PasswordEndpoints
     public static IEndpointRouteBuilder MapPasswords(this IEndpointRouteBuilder app)
     {
         var passwords = app.MapGroup("/auth/password").WithTags("Passwords");
-        passwords.MapPost("/forgot", Forgot).WithName("ForgotPassword").RequireRateLimiting(RateLimits.Credentials);
-        passwords.MapPost("/reset", Reset).WithName("ResetPassword").RequireRateLimiting(RateLimits.Credentials);
+        passwords.MapPost("/forgot", Forgot).WithName("ForgotPassword").RequireRateLimiting(RateLimits.Credentials)
+            .WithSummary("Request a password reset email")
+            .WithDescription("Queues a reset email whose link is `{Auth:AppBaseUrl}/reset-password?token=…` when the address has an " +
+                "account; at most one per `Email:MinIntervalPerAddress`, and only the newest link works. The answer is the same " +
+                "whatever the address, and the lookup happens after it.")
+            .WithResponseDescription(202, "Accepted, always (for a well-formed address).")
+            .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.email`: `required`, `invalid_format`.");
+        passwords.MapPost("/reset", Reset).WithName("ResetPassword").RequireRateLimiting(RateLimits.Credentials)
+            .WithSummary("Reset the password with an emailed token")
+            .WithDescription("Sets a new password with the token of the newest reset link (single use). Every session of the account " +
+                "is revoked, its other open email links are voided and the owner is mailed a notice. Resetting an unverified address " +
+                "also verifies it and drops the display name of its unconfirmed signup.")
+            .WithResponseDescription(204, "The password is replaced; sign in with it.")
+            .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.token`: `required`; `errors.newPassword`: `required`, `too_short`, " +
+                "`too_long`, `too_common`, `contains_email`.")
+            .ProducesError(400, ErrorCodes.InvalidToken, "The token is unknown, used, expired, or not the newest reset link.");
         passwords.MapPost("/change", Change).WithName("ChangePassword").RequireAuthorization()
-            .RequireRateLimiting(RateLimits.Credentials); // it checks a password, so it is a guessing oracle too
+            .RequireRateLimiting(RateLimits.Credentials) // it checks a password, so it is a guessing oracle too
+            .WithSummary("Change the password")
+            .WithDescription("Replaces the signed-in user's password after checking the current one. Every other session is revoked " +
+                "(this one stays) and open email links are voided; the owner is mailed. Checking the current password counts " +
+                "toward the email's lockout like a signin.")
+            .WithResponseDescription(204, "Changed.")
+            .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.currentPassword`: `required`; `errors.newPassword`: `required`, " +
+                "`too_short`, `too_long`, `too_common`, `contains_email`.")
+            .ProducesError(401, ErrorCodes.InvalidCredentials, "The current password is wrong (counted toward the lockout).")
+            .ProducesError(429, ErrorCodes.AccountLocked);
         return app;
     }
 

@@ -1,4 +1,5 @@
 using AuthService.Data;
+using AuthService.Docs;
 using Dapper;
 using Npgsql;
 
@@ -14,10 +15,20 @@ internal static class HealthEndpoints
         var health = app.MapGroup("").WithTags("Health");
         // Liveness runs no checks: a slow database must not get a healthy process restarted.
         health.MapGet("/healthz", (Delegate)((HttpContext http) => Write(http, ready: true)))
-            .WithName("Liveness").Produces(200);
+            .WithName("Liveness").Produces(200)
+            .WithSummary("Liveness probe")
+            .WithDescription("200 while the process runs. Checks nothing else, so a slow database never gets a healthy process restarted.")
+            .WithResponseContent(200, "application/json", ApiDocumentTransformer.HealthSchema)
+            .WithResponseDescription(200, "Alive.")
+            .AlwaysAvailable();
         health.MapGet("/readyz", async (HttpContext http, NpgsqlDataSource dataSource, StartupGate gate) =>
                 await Write(http, gate.IsOpen && await DatabaseAnswersAsync(dataSource, http.RequestAborted)))
-            .WithName("Readiness").Produces(200).ProducesProblem(503);
+            .WithName("Readiness").Produces(200)
+            .WithSummary("Readiness probe")
+            .WithDescription("200 once the database is migrated, the signing keys are loaded and the database answers now (within 2 s).")
+            .WithResponseContent(200, "application/json", ApiDocumentTransformer.HealthSchema)
+            .WithResponseDescription(200, "Ready to serve.")
+            .ProducesError(503, ErrorCodes.ServiceUnavailable, "Still starting, or the database does not answer.");
         return app;
     }
 

@@ -12,6 +12,9 @@ public static class HttpPipeline
 {
     public const int MaxBodyBytes = 16 * 1024;
 
+    /// <summary>Every answer's policy, unless its endpoint set one itself (the API reference and the home page).</summary>
+    public const string StrictContentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'";
+
     private static readonly Encoding LenientUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
     public static WebApplicationBuilder AddHttpPipeline(this WebApplicationBuilder builder)
@@ -36,7 +39,6 @@ public static class HttpPipeline
         });
         services.AddSingleton<CsrfFilter>();
         services.AddSingleton<BackgroundWorkQueue>().AddHostedService(sp => sp.GetRequiredService<BackgroundWorkQueue>());
-        services.AddOpenApi(o => o.AddBearerSecurity());
         builder.AddRateLimits();
 
         // Credentialed CORS for exactly the configured SPA origins (the same list the CSRF filter
@@ -79,7 +81,8 @@ public static class HttpPipeline
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";
-            headers.ContentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'";
+            // A page that needs more than its origin's files sets its own policy (Docs/); every other answer gets this one.
+            if (!headers.ContainsKey(HeaderNames.ContentSecurityPolicy)) headers.ContentSecurityPolicy = StrictContentSecurityPolicy;
             if (http.Request.IsHttps) headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
             // Answers carry tokens and account data, errors included: nothing is cached unless the
             // endpoint chose a policy itself (JWKS and discovery are public and cacheable).

@@ -1,9 +1,11 @@
 using AuthService.Audit;
+using AuthService.Docs;
 using AuthService.Http;
 using AuthService.Passwords;
 using AuthService.Shared;
 using AuthService.Tokens;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.OpenApi;
 
 namespace AuthService.Sessions;
 
@@ -13,14 +15,61 @@ internal static class SessionEndpoints
     public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/auth").WithTags("Sessions");
-        auth.MapPost("/signin", Signin).WithName("Signin").RequireRateLimiting(RateLimits.Credentials);
-        auth.MapPost("/refresh", Refresh).WithName("Refresh").AddEndpointFilter<CsrfFilter>();
-        auth.MapPost("/logout", Logout).WithName("Logout").AddEndpointFilter<CsrfFilter>();
-        auth.MapPost("/logout-all", LogoutAll).WithName("LogoutAll").RequireAuthorization();
+        auth.MapPost("/signin", Signin).WithName("Signin").RequireRateLimiting(RateLimits.Credentials)
+            .WithSummary("Sign in")
+            .WithDescription("Checks the email and password and starts a session: the access token comes in the JSON answer, the " +
+                "refresh token in an HttpOnly cookie. Every check is counted per email before the password is checked; after " +
+                "`Auth:Lockout:MaxFailures` within `FailureWindow` the email is locked for `LockoutDuration` (429), whether or not " +
+                "the account exists. A bcrypt hash from an earlier system is replaced by Argon2id on the first successful signin.")
+            .WithResponseDescription(200, "Signed in.")
+            .SetsRefreshCookie(200)
+            .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.email`, `errors.password`: `required`.")
+            .ProducesError(401, ErrorCodes.InvalidCredentials, "Wrong email or password; an unknown email gets the same answer, in the same time.")
+            .ProducesError(403, ErrorCodes.EmailNotVerified, "The password was right, but the address is not verified yet.")
+            .ProducesError(429, ErrorCodes.AccountLocked);
+        auth.MapPost("/refresh", Refresh).WithName("Refresh").AddEndpointFilter<CsrfFilter>()
+            .WithSummary("Refresh the access token")
+            .WithDescription("Rotates the refresh cookie and returns a new access token. Every refresh retires the presented token. " +
+                "Presenting the immediate predecessor again within `Auth:RefreshReuseGrace` (parallel tabs, a lost answer) returns " +
+                "the same newest token; any other retired token is reuse and revokes the whole session. Parallel refreshes of one " +
+                "session are serialized.")
+            .ReadsRefreshCookie(required: true, "Without it the answer is 401 `refresh_token_missing`.")
+            .RequiresCsrfHeader()
+            .WithResponseDescription(200, "Refreshed: a new access token, and the rotated cookie.")
+            .SetsRefreshCookie(200)
+            .ProducesError(401, ErrorCodes.RefreshTokenMissing)
+            .ProducesError(401, ErrorCodes.RefreshTokenInvalid, "The token is unknown or expired, or its session was revoked; the cookie is cleared.")
+            .ProducesError(401, ErrorCodes.RefreshTokenReused, "A retired token outside the grace rule: the session is revoked, its owner " +
+                "mailed, and the cookie cleared.")
+            .ClearsRefreshCookie(401, "On `refresh_token_invalid` and `refresh_token_reused`: clears")
+            .ProducesError(409, ErrorCodes.RefreshConflict);
+        auth.MapPost("/logout", Logout).WithName("Logout").AddEndpointFilter<CsrfFilter>()
+            .WithSummary("Log out")
+            .WithDescription("Revokes the cookie's session and clears the cookie. Also 204 without a cookie or with an unknown one, " +
+                "so a client can always call it. Access tokens already issued stay valid until `exp` elsewhere.")
+            .ReadsRefreshCookie(required: false, "Its session is revoked; absent or unknown is fine.")
+            .RequiresCsrfHeader()
+            .WithResponseDescription(204, "Logged out.")
+            .ClearsRefreshCookie(204);
+        auth.MapPost("/logout-all", LogoutAll).WithName("LogoutAll").RequireAuthorization()
+            .WithSummary("Log out everywhere")
+            .WithDescription("Revokes every session of the signed-in user, this one included, and clears this browser's cookie.")
+            .WithResponseDescription(204, "Every session is revoked.")
+            .ClearsRefreshCookie(204);
 
         var sessions = auth.MapGroup("/sessions").RequireAuthorization();
-        sessions.MapGet("", ListSessions).WithName("ListSessions");
-        sessions.MapDelete("/{id}", DeleteSession).WithName("DeleteSession");
+        sessions.MapGet("", ListSessions).WithName("ListSessions")
+            .WithSummary("List the signed-in user's sessions")
+            .WithDescription("Every live session of the caller (not revoked, not expired), most recently used first.")
+            .WithResponseDescription(200, "The live sessions; `current` marks the caller's own.");
+        sessions.MapDelete("/{id}", DeleteSession).WithName("DeleteSession")
+            .WithSummary("Revoke one session")
+            .WithDescription("Revokes one of the caller's own live sessions, for example a lost device's; its refresh token stops " +
+                "working at once.")
+            .DescribesParameter("id", ParameterLocation.Path, "The session's id (`id` in the session list; the access token's `sid`).",
+                "7d9e6f1a-2b3c-4d5e-8f90-a1b2c3d4e5f6")
+            .WithResponseDescription(204, "Revoked.")
+            .ProducesError(404, ErrorCodes.NotFound, "No live session with that id belongs to the caller (or the id is not a UUID).");
         return app;
     }
 

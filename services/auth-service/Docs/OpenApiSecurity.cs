@@ -2,9 +2,12 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
-namespace AuthService.Http;
+namespace AuthService.Docs;
 
-/// <summary>Declares the bearer scheme in the OpenAPI document and marks the operations that need it, so generated clients send the token.</summary>
+/// <summary>
+/// Declares the bearer scheme in the OpenAPI document and marks the operations that need it, so generated clients
+/// send the token; every other operation says <c>security: []</c> (public) outright.
+/// </summary>
 public static class OpenApiSecurity
 {
     private const string Scheme = "Bearer";
@@ -30,6 +33,10 @@ public static class OpenApiSecurity
             {
                 operation.Security ??= [];
                 operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Scheme, context.Document)] = [] });
+            }
+            else
+            {
+                operation.Security = [];
             }
             return Task.CompletedTask;
         });

@@ -1,0 +1,128 @@
+using AuthService.Accounts;
+using AuthService.Email;
+using AuthService.Sessions;
+using AuthService.Shared;
+using AuthService.Tokens;
+
+namespace AuthService.Docs;
+
+/// <summary>
+/// Descriptions and examples of every JSON body in the reference, applied by <see cref="SchemaDocsTransformer"/>.
+/// A member named here that the type does not have stops the document from being built, so this list cannot
+/// drift from the records silently.
+/// </summary>
+public static class SchemaCatalog
+{
+    private const string Email = "ada@example.com";
+    private const string Password = "correct horse battery staple";
+    private const string EmailToken = "q3nP0sV8wW7hY2cJ4kL6mN9bR1tX5zA8dF0gH3jK6lM";
+    private const string UserId = "3f1c2a4e-8b7d-4c6a-9e5f-1a2b3c4d5e6f";
+    private const string Created = "2025-06-01T09:30:00+00:00";
+
+    private const string PasswordRule =
+        "At least `Auth:Password:MinLength` (default 15) and at most 128 characters after NFKC normalization; any printable " +
+        "Unicode, spaces included; not a known common password and not containing the email's local part (field codes " +
+        "`too_short`, `too_long`, `too_common`, `contains_email`).";
+
+    private const string DisplayNameRule =
+        "Trimmed; 1–100 characters; no control, format or invisible characters (what emoji sequences need is kept).";
+
+    private static readonly PropertyDoc[] UserProperties =
+    [
+        new("id", "The user's id: the access token's `sub`.", UserId),
+        new("email", "The normalized email address (trimmed, lower-cased).", Email),
+        new("emailVerified", "Whether the address was verified; signin needs it.", true),
+        new("displayName", "The name the user chose; null when none was set.", "Ada"),
+        new("createdAt", "When the account was created (UTC).", Created),
+    ];
+
+    public static readonly IReadOnlyDictionary<Type, SchemaDoc> Types = new Dictionary<Type, SchemaDoc>
+    {
+        [typeof(SignupRequest)] = new("A new account: email, password and an optional display name.",
+        [
+            new("email", "The address to sign up with: trimmed and lower-cased, at most 254 characters, one `@`, a dotted domain, nothing invisible.",
+                Email, Required: true),
+            new("password", PasswordRule, Password, Required: true),
+            new("displayName", $"Optional. {DisplayNameRule}", "Ada"),
+        ]),
+        [typeof(VerifyEmailRequest)] = new("The token of a verification link, and the signup's password when the address saw more than one signup.",
+        [
+            new("token", "The `token` of the emailed link `{Auth:AppBaseUrl}/verify-email?token=…`.", EmailToken, Required: true),
+            new("password", "The password chosen at the signup the link belongs to. Needed only when the unverified address saw more than " +
+                "one signup (else 400 `validation_failed` with `errors.password: [\"required\"]`); ignored otherwise.", Password),
+        ]),
+        [typeof(EmailRequest)] = new("An email address.",
+        [
+            new("email", "The account's email address; normalized as at signup.", Email, Required: true),
+        ]),
+        [typeof(SigninRequest)] = new("Email and password.",
+        [
+            new("email", "The account's email address; normalized as at signup.", Email, Required: true),
+            new("password", "The account's password.", Password, Required: true),
+        ]),
+        [typeof(UpdateProfileRequest)] = new("The profile fields to change.",
+        [
+            new("displayName", DisplayNameRule, "Ada Lovelace", Required: true),
+        ]),
+        [typeof(ResetPasswordRequest)] = new("The token of a reset link and the new password.",
+        [
+            new("token", "The `token` of the emailed link `{Auth:AppBaseUrl}/reset-password?token=…`; only the newest link works.",
+                EmailToken, Required: true),
+            new("newPassword", PasswordRule, "a new and rather long passphrase", Required: true),
+        ]),
+        [typeof(ChangePasswordRequest)] = new("The current password and the new one.",
+        [
+            new("currentPassword", "The password in use now; a wrong one counts toward the email's lockout.", Password, Required: true),
+            new("newPassword", PasswordRule, "a new and rather long passphrase", Required: true),
+        ]),
+        [typeof(MessageResponse)] = new("A deliberately vague confirmation: the same whether or not an account exists.",
+        [
+            new("message", "Human-readable; do not parse.", "Check your inbox to verify your email address."),
+        ]),
+        [typeof(UserResponse)] = new("The user as every answer shows it.", UserProperties),
+        [typeof(AccessTokenResponse)] = new("A signed-in session's access token (the refresh token travels only in the cookie).",
+        [
+            new("accessToken", "An ES256 JWT (`typ` `at+jwt`; claims `iss`, `aud`, `sub`, `sid`, `jti`, `iat`, `nbf`, `exp`, `email`, " +
+                "`email_verified`) for `Authorization: Bearer`. Keep it in memory, not in storage.",
+                "eyJhbGciOiJFUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJzdWIiOiIzZjFjMmE0ZSJ9.c2lnbmF0dXJl"),
+            new("tokenType", "Always `Bearer`.", "Bearer"),
+            new("expiresIn", "Seconds until the access token expires (`Auth:AccessTokenLifetime`, default 900).", 900),
+            new("user", "The signed-in user.", ExampleOf(UserProperties)),
+        ]),
+        [typeof(SessionResponse)] = new("One live session (a signin and its refresh-token family).",
+        [
+            new("id", "The session id: the access token's `sid`; DELETE /auth/sessions/{id} revokes it.", "7d9e6f1a-2b3c-4d5e-8f90-a1b2c3d4e5f6"),
+            new("createdAt", "When the signin happened (UTC).", Created),
+            new("lastUsedAt", "The last signin or refresh (UTC).", "2025-06-02T18:05:00+00:00"),
+            new("expiresAt", "The absolute end (`Auth:SessionLifetime` after signin); idle sessions end earlier (`Auth:RefreshTokenIdleLifetime`).",
+                "2025-07-01T09:30:00+00:00"),
+            new("userAgent", "The User-Agent of the signin; null when none was sent.", "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"),
+            new("ip", "The client address of the signin; null when unknown.", "203.0.113.7"),
+            new("current", "True for the session of the access token that asked.", true),
+        ]),
+        [typeof(OutboxEmail)] = new("A mail in the dev mailbox.",
+        [
+            new("id", "The outbox row's id.", 42),
+            new("to", "The recipient.", Email),
+            new("subject", "The subject line.", "Verify your email for auth-service"),
+            new("text", "The plain-text body; email links appear in it as `…/verify-email?token=…` or `…/reset-password?token=…`.",
+                "Confirm that this address belongs to you to finish creating your account.\n\nVerify email: http://localhost:8080/verify-email?token=" + EmailToken + "\n\n…"),
+            new("html", "The HTML body.", "<!doctype html>…<a href=\"http://localhost:8080/verify-email?token=" + EmailToken + "\">Verify email</a>…"),
+            new("createdAt", "When the mail was queued (UTC).", Created),
+            new("sentAt", "When the transport accepted it (UTC); null while it waits.", "2025-06-01T09:30:01+00:00"),
+        ]),
+        [typeof(RootLinks)] = new("Where to go from the service's home.",
+        [
+            new("service", "The service's name.", "auth-service"),
+            new("version", "The running release.", "1.1.0"),
+            new("discovery", "The OpenID discovery document, for a JwtBearer `Authority`.", "/.well-known/openid-configuration"),
+            new("openApi", "This OpenAPI document.", "/openapi/v1.json"),
+            new("docs", "The browsable API reference; null when `Docs:Enabled` is off.", "/docs"),
+            new("demo", "The demo single-page app; null unless `DevEndpoints:Enabled`.", "/demo/"),
+        ]),
+    };
+
+    /// <summary>An example object made of the members' examples.</summary>
+    public static Dictionary<string, object?> ExampleOf(IEnumerable<PropertyDoc> properties) =>
+        properties.Where(p => p.Example is not null).ToDictionary(p => p.Name, p => p.Example);
+}
