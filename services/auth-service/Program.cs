@@ -6,6 +6,7 @@ using AuthService.Http;
 using AuthService.Options;
 using AuthService.Passwords;
 using AuthService.Sessions;
+using AuthService.Telemetry;
 using AuthService.Tokens;
 
 // Before anything else: a process that cannot NFKC-normalize passwords must not serve them.
@@ -17,6 +18,7 @@ builder.Services.AddSingleton(TimeProvider.System); // the one clock every featu
 builder.AddAuthServiceOptions();
 builder.AddHttpPipeline();
 builder.AddApiDocs(); // the OpenAPI document, /docs and GET /
+builder.AddTelemetry(); // traces, metrics, OTLP and the Prometheus endpoint on its own port
 builder.AddDatabase();
 builder.AddEmail();
 builder.AddTokens();

@@ -7,7 +7,7 @@ namespace AuthService.Tests.Deploy;
 /// built image is run by the Container tests, Containers/, where an engine answers): a multi-stage build
 /// whose runtime stage is the ASP.NET image with ICU (never invariant globalization) and no libsodium
 /// package (the app carries its own, from NuGet), a locked restore from the central package files,
-/// a non-root user, one exposed port that the app listens on, a health check, and an entrypoint
+/// a non-root user, the two ports the app listens on (the API, and /metrics when enabled), a health check, and an entrypoint
 /// that runs the published assembly.
 /// </summary>
 [Trait("Category", "Deploy")]
@@ -93,11 +93,14 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
-    public void RuntimeStage_ExposesExactlyThePortTheServiceListensOn()
+    public void RuntimeStage_ExposesExactlyTheApiPortAndTheMetricsPort()
     {
         var exposed = RuntimeStage.Where(l => l.StartsWith("EXPOSE ", StringComparison.Ordinal)).ToArray();
-        Assert.Equal("EXPOSE 8080", Assert.Single(exposed));
+        Assert.Equal("EXPOSE 8080 9464", Assert.Single(exposed));
         Assert.Contains(RuntimeStage, l => l.StartsWith("ENV ", StringComparison.Ordinal) && l.Contains("ASPNETCORE_HTTP_PORTS=8080"));
+        // 9464 is where the service serves /metrics by default (appsettings.json), never the API's port.
+        using var settings = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "services/auth-service/appsettings.json")));
+        Assert.Equal(9464, settings.RootElement.GetProperty("Telemetry").GetProperty("PrometheusEndpoint").GetProperty("Port").GetInt32());
     }
 
     [Fact]

@@ -26,6 +26,9 @@ public sealed class AuthServiceFactory(string connectionString, IReadOnlyDiction
     public TestClock Clock { get; } = new();
     public CapturedLogs Logs { get; } = new();
 
+    /// <summary>Extra test services, applied after the service's own (e.g. in-memory telemetry exporters).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -51,6 +54,7 @@ public sealed class AuthServiceFactory(string connectionString, IReadOnlyDiction
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
+            ConfigureServices?.Invoke(services);
         });
     }
 

@@ -2,6 +2,7 @@ using AuthService.Docs;
 using AuthService.Http;
 using AuthService.Passwords;
 using AuthService.Shared;
+using AuthService.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AuthService.Accounts;
@@ -58,7 +59,7 @@ internal static class AccountEndpoints
     }
 
     public static async Task<Results<Accepted<MessageResponse>, ProblemHttpResult>> Signup(
-        SignupRequest request, HttpContext http, PasswordPolicy policy, Argon2id hasher, AccountStore store, CancellationToken ct)
+        SignupRequest request, HttpContext http, PasswordPolicy policy, Argon2id hasher, AccountStore store, AuthMetrics metrics, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var email = EmailAddress.Normalize(request.Email);
@@ -71,6 +72,7 @@ internal static class AccountEndpoints
         // Hash before looking at the table: a taken email costs the same time as a new one.
         var hash = await hasher.HashAsync(request.Password!, ct);
         await store.SignupAsync(email!, hash, displayName, RequestOrigin.From(http), ct);
+        metrics.SignupAccepted();
         return TypedResults.Accepted((string?)null, SignupAccepted);
     }
 

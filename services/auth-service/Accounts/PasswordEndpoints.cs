@@ -4,6 +4,7 @@ using AuthService.Http;
 using AuthService.Passwords;
 using AuthService.Sessions;
 using AuthService.Shared;
+using AuthService.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AuthService.Accounts;
@@ -59,7 +60,8 @@ internal static class PasswordEndpoints
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Reset(
-        ResetPasswordRequest request, HttpContext http, PasswordStore store, PasswordPolicy policy, Argon2id hasher, CancellationToken ct)
+        ResetPasswordRequest request, HttpContext http, PasswordStore store, PasswordPolicy policy, Argon2id hasher, AuthMetrics metrics,
+        CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrEmpty(request.Token)) errors["token"] = [FieldErrors.Required];
@@ -72,9 +74,9 @@ internal static class PasswordEndpoints
             return Problems.Validation(new Dictionary<string, string[]> { ["newPassword"] = [.. passwordErrors] });
 
         var hash = await hasher.HashAsync(request.NewPassword!, ct);
-        return await store.ResetAsync(request.Token!, target, hash, RequestOrigin.From(http), ct)
-            ? TypedResults.NoContent()
-            : InvalidToken();
+        if (!await store.ResetAsync(request.Token!, target, hash, RequestOrigin.From(http), ct)) return InvalidToken();
+        metrics.PasswordReset();
+        return TypedResults.NoContent();
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Change(

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Npgsql;
 
 namespace AuthService.Data;
@@ -27,6 +28,11 @@ public static class DataServiceCollectionExtensions
             builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
         if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))
             builder.ConnectionStringBuilder.NoResetOnClose = true;
+        // The pool's name in metrics and spans; it would be the connection string (host, user, database) otherwise.
+        builder.Name = "auth-service";
+        // Database spans only within a request's or a job's span: the pollers' idle queries (outbox every
+        // second, keys, cleanup) would otherwise each be a trace of their own.
+        builder.ConfigureTracing(t => t.ConfigureCommandFilter(_ => Activity.Current is not null).ConfigureBatchFilter(_ => Activity.Current is not null));
         services.AddSingleton(builder.Build());
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<StartupGate>();

@@ -2,6 +2,7 @@ using System.Data;
 using System.Text.Json;
 using AuthService.Data;
 using AuthService.Options;
+using AuthService.Telemetry;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -28,7 +29,7 @@ namespace AuthService.Email;
 /// </summary>
 public sealed class OutboxDispatcher(
     NpgsqlDataSource dataSource, IEmailTransport transport, OutboxMails mails, IOptions<EmailOptions> options,
-    StartupGate gate, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
+    StartupGate gate, TimeProvider clock, AuthMetrics metrics, ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     private const int BatchSize = 20;
     // First key of the two-key advisory locks on (address, kind); the two-key space is separate from the one-key one.
@@ -140,6 +141,9 @@ public sealed class OutboxDispatcher(
                 }
             }
 
+            // A span per row rendered (none for an idle poll): the row's id and kind, never its recipient.
+            using var span = AuthTracing.Source.StartActivity("outbox.render");
+            span?.SetTag("outbox.email.id", row.Id).SetTag("outbox.email.kind", row.Kind);
             // A savepoint per row: a renderer that fails (a bug, a vanished account) backs off that row alone.
             await tx.SaveAsync("render", ct);
             try
@@ -160,6 +164,7 @@ public sealed class OutboxDispatcher(
             catch (Exception e) when (e is not OperationCanceledException && conn.State == ConnectionState.Open)
             {
                 await tx.RollbackAsync("render", ct);
+                span.Failed(e);
                 logger.LogError(e, "Email {Id} of kind {Kind} could not be rendered", row.Id, row.Kind);
                 await conn.ExecuteAsync(new CommandDefinition(MarkFailed,
                     new { id = row.Id, error = Truncate(e.Message), next = now + Backoff(row.Attempts + 1) }, tx, cancellationToken: ct));
@@ -186,6 +191,8 @@ public sealed class OutboxDispatcher(
         var rows = (await conn.QueryAsync<Row>(new CommandDefinition(claim, new { now, maxAttempts = email.MaxAttempts, BatchSize }, tx, cancellationToken: ct))).ToList();
         foreach (var row in rows)
         {
+            using var span = AuthTracing.Source.StartActivity("outbox.send");
+            span?.SetTag("outbox.email.id", row.Id).SetTag("outbox.email.attempt", row.Attempts + 1);
             try
             {
                 var message = new EmailMessage(row.To, row.Subject, row.Text, row.Html);
@@ -195,6 +202,8 @@ public sealed class OutboxDispatcher(
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 var next = clock.GetUtcNow() + Backoff(row.Attempts + 1);
+                span.Failed(e);
+                metrics.EmailSendFailed(e);
                 logger.LogWarning("Email {Id} attempt {Attempt} failed: {Error}", row.Id, row.Attempts + 1, e.Message);
                 await conn.ExecuteAsync(new CommandDefinition(MarkFailed, new { id = row.Id, error = Truncate(e.Message), next }, tx, cancellationToken: ct));
             }

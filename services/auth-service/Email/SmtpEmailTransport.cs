@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using AuthService.Options;
+using AuthService.Telemetry;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Options;
@@ -22,6 +24,22 @@ public sealed class SmtpEmailTransport(IOptions<EmailOptions> options) : IEmailT
     public async Task SendAsync(EmailMessage message, CancellationToken ct)
     {
         var smtp = email.Smtp;
+        // The relay's address only: the recipient and the server's replies (which may quote it) stay out.
+        using var span = AuthTracing.Source.StartActivity("smtp.send", ActivityKind.Client);
+        span?.SetTag("server.address", smtp.Host).SetTag("server.port", smtp.Port);
+        try
+        {
+            await SendAsync(message, smtp, ct);
+        }
+        catch (Exception e)
+        {
+            span.Failed(e);
+            throw;
+        }
+    }
+
+    private async Task SendAsync(EmailMessage message, SmtpOptions smtp, CancellationToken ct)
+    {
         using var mail = new MimeMessage();
         mail.From.Add(new MailboxAddress(email.ProductName, email.From));
         if (!string.IsNullOrWhiteSpace(email.ReplyTo)) mail.ReplyTo.Add(MailboxAddress.Parse(email.ReplyTo));

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Threading.Channels;
+using AuthService.Telemetry;
 
 namespace AuthService.Http;
 
@@ -9,12 +11,13 @@ namespace AuthService.Http;
 /// </summary>
 public sealed class BackgroundWorkQueue(ILogger<BackgroundWorkQueue> logger) : BackgroundService
 {
-    private readonly Channel<(string Name, Func<CancellationToken, Task> Work)> channel =
-        Channel.CreateBounded<(string, Func<CancellationToken, Task>)>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<(string Name, Func<CancellationToken, Task> Work, ActivityContext Parent)> channel =
+        Channel.CreateBounded<(string, Func<CancellationToken, Task>, ActivityContext)>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite });
 
     public void Enqueue(string name, Func<CancellationToken, Task> work)
     {
-        if (!channel.Writer.TryWrite((name, work))) logger.LogWarning("Background queue full: {Work} dropped", name);
+        // The request's span context travels with the work, so its trace shows what ran after the answer.
+        if (!channel.Writer.TryWrite((name, work, Activity.Current?.Context ?? default))) logger.LogWarning("Background queue full: {Work} dropped", name);
     }
 
     /// <summary>Stops taking work and lets what is queued finish (bounded by the host's shutdown timeout).</summary>
@@ -27,14 +30,16 @@ public sealed class BackgroundWorkQueue(ILogger<BackgroundWorkQueue> logger) : B
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Read until the writer completes, not until stoppingToken: queued work is drained on shutdown.
-        await foreach (var (name, work) in channel.Reader.ReadAllAsync(CancellationToken.None))
+        await foreach (var (name, work, parent) in channel.Reader.ReadAllAsync(CancellationToken.None))
         {
+            using var span = AuthTracing.Source.StartActivity(name, ActivityKind.Internal, parent);
             try
             {
                 await work(CancellationToken.None);
             }
             catch (Exception e)
             {
+                span.Failed(e);
                 logger.LogError(e, "Background work {Work} failed", name);
             }
         }

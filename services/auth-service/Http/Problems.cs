@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -37,7 +38,10 @@ public static class Problems
             problem.Title = title;
             problem.Detail = null;
         }
-        problem.Extensions["traceId"] = Activity.Current?.Id ?? context.HttpContext.TraceIdentifier;
+        // The request's own span (W3C traceparent form, 00-{trace id}-{span id}-{flags}): the trace an
+        // operator looks up, whichever inner span happens to be current while the problem is written.
+        var request = context.HttpContext.Features.Get<IHttpActivityFeature>()?.Activity;
+        problem.Extensions["traceId"] = request?.Id ?? Activity.Current?.Id ?? context.HttpContext.TraceIdentifier;
     }
 
     /// <summary>Writes a problem for a response the framework ended with an empty error status (404, 405, 415 …).</summary>

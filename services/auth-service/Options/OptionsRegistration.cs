@@ -1,3 +1,4 @@
+using AuthService.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace AuthService.Options;
@@ -28,6 +29,10 @@ public static class OptionsRegistration
             .Validate(o => o.Smtp.ServerCertificate is not { Length: > 0 } path || File.Exists(path),
                 "Email:Smtp:ServerCertificate names a file that does not exist.");
         services.AddOptions<DevEndpointsOptions>().BindConfiguration(DevEndpointsOptions.Section);
+        services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateOnStart()
+            .Validate(o => o.PrometheusEndpoint.Port is >= 0 and <= 65535, "Telemetry:PrometheusEndpoint:Port must be a TCP port (0 picks a free one).")
+            .Validate(o => !o.PrometheusEndpoint.Enabled || !PrometheusEndpoint.PublicPorts(builder.Configuration).Contains(o.PrometheusEndpoint.Port),
+                "Telemetry:PrometheusEndpoint:Port is a port the API listens on; /metrics needs a port of its own.");
         return builder;
     }
 }

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using AuthService.Options;
+using AuthService.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace AuthService.Passwords;
@@ -14,14 +16,21 @@ namespace AuthService.Passwords;
 /// </summary>
 public sealed class Argon2id : IDisposable
 {
+    // The operation attribute of the hashing metrics and the suffix of the span names.
+    private const string HashOperation = "hash";
+    private const string VerifyOperation = "verify";
+
     private readonly ulong iterations;
     private readonly nuint memoryBytes;
     private readonly SemaphoreSlim slots;
     private readonly TimeSpan queueTimeout;
     private readonly Lazy<byte[]> decoyHash;
+    private readonly AuthMetrics? metrics;
 
-    public Argon2id(IOptions<AuthOptions> options)
+    // metrics: the hashing queue's depth and waits; absent where tests hash on their own.
+    public Argon2id(IOptions<AuthOptions> options, AuthMetrics? metrics = null)
     {
+        this.metrics = metrics;
         LibSodium.EnsureLoaded();
         var o = options.Value.Password;
         iterations = (ulong)o.HashIterations;
@@ -32,17 +41,17 @@ public sealed class Argon2id : IDisposable
     }
 
     public Task<string> HashAsync(string password, CancellationToken ct = default) =>
-        RunBoundedAsync(() => ToPhcString(HashNow(Bytes(password))), ct);
+        RunBoundedAsync(HashOperation, () => ToPhcString(HashNow(Bytes(password))), ct);
 
     /// <summary>Checks a stored hash: an Argon2id PHC string, or an imported bcrypt hash.</summary>
     public Task<bool> VerifyAsync(string storedHash, string password, CancellationToken ct = default) =>
         LegacyBcrypt.IsBcrypt(storedHash)
-            ? RunBoundedAsync(() => LegacyBcrypt.Verify(storedHash, password), ct)
-            : RunBoundedAsync(() => VerifyNow(ToCString(storedHash), Bytes(password)), ct);
+            ? RunBoundedAsync(VerifyOperation, () => LegacyBcrypt.Verify(storedHash, password), ct)
+            : RunBoundedAsync(VerifyOperation, () => VerifyNow(ToCString(storedHash), Bytes(password)), ct);
 
     /// <summary>Spends one verification on a throwaway hash, so an unknown email costs what a known one does.</summary>
     public Task VerifyDecoyAsync(string password, CancellationToken ct = default) =>
-        RunBoundedAsync(() => VerifyNow(decoyHash.Value, Bytes(password)), ct);
+        RunBoundedAsync(VerifyOperation, () => VerifyNow(decoyHash.Value, Bytes(password)), ct);
 
     /// <summary>NFKC first (SP 800-63B): "è" typed as one code point or as e + accent is the same password.</summary>
     private static byte[] Bytes(string password) => Encoding.UTF8.GetBytes(password.Normalize(NormalizationForm.FormKC));
@@ -85,12 +94,37 @@ public sealed class Argon2id : IDisposable
         }
     }
 
-    private async Task<T> RunBoundedAsync<T>(Func<T> work, CancellationToken ct)
+    /// <summary>
+    /// One span per hash (<c>password.hash</c>, <c>password.verify</c>; a decoy is a verify like any other),
+    /// covering the wait for a slot and the work.
+    /// </summary>
+    private async Task<T> RunBoundedAsync<T>(string operation, Func<T> work, CancellationToken ct)
     {
-        if (!await slots.WaitAsync(queueTimeout, ct)) throw new PasswordHasherBusyException();
+        using var span = AuthTracing.Source.StartActivity("password." + operation);
+        var queued = Stopwatch.GetTimestamp();
+        metrics?.HashQueued(1);
+        bool admitted;
         try
         {
-            return await Task.Run(work, ct);
+            admitted = await slots.WaitAsync(queueTimeout, ct);
+        }
+        finally
+        {
+            metrics?.HashQueued(-1);
+            metrics?.HashWaited(operation, Stopwatch.GetElapsedTime(queued));
+        }
+        if (!admitted)
+        {
+            var busy = new PasswordHasherBusyException();
+            span.Failed(busy);
+            throw busy;
+        }
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            var result = await Task.Run(work, ct);
+            metrics?.Hashed(operation, Stopwatch.GetElapsedTime(started));
+            return result;
         }
         finally
         {

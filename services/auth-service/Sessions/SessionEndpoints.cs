@@ -3,6 +3,7 @@ using AuthService.Docs;
 using AuthService.Http;
 using AuthService.Passwords;
 using AuthService.Shared;
+using AuthService.Telemetry;
 using AuthService.Tokens;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.OpenApi;
@@ -75,7 +76,7 @@ internal static class SessionEndpoints
 
     public static async Task<Results<Ok<AccessTokenResponse>, ProblemHttpResult>> Signin(
         SigninRequest request, HttpContext http, CredentialStore credentialStore, SessionStore sessions, Argon2id hasher,
-        AccessTokenIssuer issuer, RefreshCookie cookie, SigninLockout lockout, CancellationToken ct)
+        AccessTokenIssuer issuer, RefreshCookie cookie, SigninLockout lockout, AuthMetrics metrics, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrEmpty(request.Email)) errors["email"] = [FieldErrors.Required];
@@ -87,7 +88,11 @@ internal static class SessionEndpoints
         // Counted before the password is checked (SigninLockout): a locked email is refused unchecked,
         // and at most MaxFailures checks per window run however many arrive at once, on any replica.
         var attempt = email is null ? null : await lockout.BeginAttemptAsync(email, ct);
-        if (attempt is { Admitted: false }) return SigninLockout.Locked(http.Response, attempt);
+        if (attempt is { Admitted: false })
+        {
+            metrics.Signin(AuthMetrics.SigninLocked);
+            return SigninLockout.Locked(http.Response, attempt);
+        }
         var credentials = email is null ? null : await credentialStore.FindCredentialsAsync(email, ct);
         if (credentials is null)
         {
@@ -101,31 +106,38 @@ internal static class SessionEndpoints
         // Only after the password was checked, so this does not reveal accounts either. The attempt
         // stays counted: only an issued session clears the count.
         if (!credentials.User.EmailVerified)
+        {
+            metrics.Signin(AuthMetrics.SigninNotVerified);
             return Problems.Create(403, ErrorCodes.EmailNotVerified, "Verify your email address before signing in");
+        }
 
         if (hasher.NeedsRehash(credentials.PasswordHash))
             await credentialStore.UpdatePasswordHashAsync(credentials.User.Id, credentials.PasswordHash, await hasher.HashAsync(request.Password!, ct), origin, ct);
 
         var session = await sessions.CreateAsync(credentials.User.Id, origin, ct); // also clears the email's count
         cookie.Write(http.Response, session.RefreshToken, session.ExpiresAt);
+        metrics.Signin(AuthMetrics.SigninSucceeded);
         return TokenResponse(http, issuer.Issue(credentials.User, session.Id));
 
         async Task<ProblemHttpResult> SigninFailedAsync(Guid? userId)
         {
             // Counted (above) and audited for unknown emails too: a lock must not tell whether the account exists.
             if (attempt is not null) await lockout.AuditFailedCheckAsync(AuditKinds.SigninFailed, email!, userId, attempt, origin);
+            metrics.Signin(AuthMetrics.SigninInvalidCredentials);
             return Problems.Create(401, ErrorCodes.InvalidCredentials, "Invalid email or password");
         }
     }
 
     public static async Task<Results<Ok<AccessTokenResponse>, ProblemHttpResult>> Refresh(
-        HttpContext http, RefreshRotation rotation, AccessTokenIssuer issuer, RefreshCookie cookie, CancellationToken ct)
+        HttpContext http, RefreshRotation rotation, AccessTokenIssuer issuer, RefreshCookie cookie, AuthMetrics metrics, CancellationToken ct)
     {
         var presented = cookie.Read(http.Request);
         if (string.IsNullOrEmpty(presented))
             return Problems.Create(401, ErrorCodes.RefreshTokenMissing, "No refresh token cookie");
 
-        switch (await rotation.RotateAsync(presented, RequestOrigin.From(http), ct))
+        var result = await rotation.RotateAsync(presented, RequestOrigin.From(http), ct);
+        metrics.Refresh(result);
+        switch (result)
         {
             case RefreshResult.Renewed renewed: // rotated, or a retry within the grace window
                 cookie.Write(http.Response, renewed.RefreshToken, renewed.SessionExpiresAt);

@@ -4,6 +4,7 @@ using AuthService.Data;
 using AuthService.Http;
 using AuthService.Options;
 using AuthService.Shared;
+using AuthService.Telemetry;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -31,7 +32,7 @@ namespace AuthService.Sessions;
 /// keep its budget; spending it bounds checked and busy answers together by MaxFailures per window.
 /// </para>
 /// </summary>
-internal sealed class SigninLockout(NpgsqlDataSource dataSource, IOptions<AuthOptions> options, TimeProvider clock)
+internal sealed class SigninLockout(NpgsqlDataSource dataSource, IOptions<AuthOptions> options, TimeProvider clock, AuthMetrics metrics)
 {
     private readonly LockoutOptions lockout = options.Value.Lockout;
 
@@ -75,7 +76,11 @@ internal sealed class SigninLockout(NpgsqlDataSource dataSource, IOptions<AuthOp
             duration = lockout.LockoutDuration,
             lockout.MaxFailures,
         }, cancellationToken: ct));
-        if (number is { } n) return new LockoutAttempt(true, n, TimeSpan.Zero);
+        if (number is { } n)
+        {
+            if (n >= lockout.MaxFailures) metrics.LockoutStarted(); // this attempt set locked_until
+            return new LockoutAttempt(true, n, TimeSpan.Zero);
+        }
         // Never more than a whole lock: clocks read by different statements may disagree by a hair.
         return new LockoutAttempt(false, 0, lockedFor is { } left && left > TimeSpan.Zero && left < lockout.LockoutDuration ? left : lockout.LockoutDuration);
     }

@@ -1,0 +1,95 @@
+using System.Diagnostics.Metrics;
+using AuthService.Sessions;
+
+namespace AuthService.Telemetry;
+
+/// <summary>
+/// The service's own meter, <c>AuthService</c>: what happened to signins, refreshes, signups, resets,
+/// lockouts, the hashing queue and mail delivery. Attributes are low-cardinality outcomes only: never an
+/// email, password, token, address or user id. The gauges of state kept elsewhere are in <see cref="StateGauges"/>.
+/// </summary>
+public sealed class AuthMetrics
+{
+    public const string MeterName = "AuthService";
+
+    public const string SigninSucceeded = "succeeded";
+    public const string SigninInvalidCredentials = "invalid_credentials";
+    public const string SigninLocked = "locked";
+    public const string SigninNotVerified = "not_verified";
+
+    private static readonly string[] SigninOutcomes = [SigninSucceeded, SigninInvalidCredentials, SigninLocked, SigninNotVerified];
+    private static readonly string[] RefreshOutcomes = ["rotated", "grace", "reused", "invalid", "conflict"];
+
+    private readonly Counter<long> signins;
+    private readonly Counter<long> refreshes;
+    private readonly Counter<long> signups;
+    private readonly Counter<long> passwordResets;
+    private readonly Counter<long> lockouts;
+    private readonly Counter<long> emailSendFailures;
+    private readonly UpDownCounter<long> hashQueueDepth;
+    private readonly Histogram<double> hashWaitTime;
+    private readonly Histogram<double> hashDuration;
+
+    public AuthMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        signins = meter.CreateCounter<long>("auth.signin.attempts", "{attempt}", "Signins that reached a verdict, by outcome.");
+        refreshes = meter.CreateCounter<long>("auth.refresh.attempts", "{attempt}", "Refreshes of a presented refresh token, by outcome.");
+        signups = meter.CreateCounter<long>("auth.signups", "{signup}", "Accepted signups (202), new and taken addresses alike.");
+        passwordResets = meter.CreateCounter<long>("auth.password.resets", "{reset}", "Passwords replaced through a reset link.");
+        lockouts = meter.CreateCounter<long>("auth.lockouts.started", "{lockout}", "Emails locked after too many password checks.");
+        emailSendFailures = meter.CreateCounter<long>("auth.email.send.failures", "{failure}", "Outbox deliveries that failed (after the in-process retries); the row backs off and is retried.");
+        hashQueueDepth = meter.CreateUpDownCounter<long>("auth.password.hash.queue.depth", "{request}", "Password hashes waiting for a hashing slot.");
+        hashWaitTime = meter.CreateHistogram("auth.password.hash.wait_time", "s", "Time a password hash waited for a slot (up to Auth:Password:HashQueueTimeout, then 503).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+        hashDuration = meter.CreateHistogram("auth.password.hash.duration", "s", "Time one password hash or verification took once it had a slot.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2] });
+    }
+
+    /// <summary>
+    /// Records a zero in every counter series, so each exists from the first scrape and rate() and
+    /// increase() see the first event of each outcome. Called once the exporters listen (StateGauges):
+    /// a measurement taken before the meter provider is built is lost.
+    /// </summary>
+    public void OpenSeries()
+    {
+        foreach (var outcome in SigninOutcomes) signins.Add(0, Outcome(outcome));
+        foreach (var outcome in RefreshOutcomes) refreshes.Add(0, Outcome(outcome));
+        signups.Add(0);
+        passwordResets.Add(0);
+        lockouts.Add(0);
+        emailSendFailures.Add(0);
+        hashQueueDepth.Add(0);
+    }
+
+    /// <summary>One of <see cref="SigninSucceeded"/>, <see cref="SigninInvalidCredentials"/>, <see cref="SigninLocked"/>, <see cref="SigninNotVerified"/>.</summary>
+    public void Signin(string outcome) => signins.Add(1, Outcome(outcome));
+
+    public void Refresh(RefreshResult result) => refreshes.Add(1, Outcome(result switch
+    {
+        RefreshResult.Rotated => "rotated",
+        RefreshResult.Grace => "grace",
+        RefreshResult.Reused => "reused",
+        RefreshResult.Conflict => "conflict",
+        _ => "invalid",
+    }));
+
+    public void SignupAccepted() => signups.Add(1);
+
+    public void PasswordReset() => passwordResets.Add(1);
+
+    public void LockoutStarted() => lockouts.Add(1);
+
+    /// <summary>Counted by exception type only: SMTP error texts can quote the recipient's address.</summary>
+    public void EmailSendFailed(Exception error) => emailSendFailures.Add(1, new KeyValuePair<string, object?>("error.type", error.GetType().FullName));
+
+    public void HashQueued(int delta) => hashQueueDepth.Add(delta);
+
+    public void HashWaited(string operation, TimeSpan waited) => hashWaitTime.Record(waited.TotalSeconds, Operation(operation));
+
+    public void Hashed(string operation, TimeSpan took) => hashDuration.Record(took.TotalSeconds, Operation(operation));
+
+    private static KeyValuePair<string, object?> Outcome(string outcome) => new("outcome", outcome);
+
+    private static KeyValuePair<string, object?> Operation(string operation) => new("operation", operation);
+}
