@@ -3,8 +3,9 @@
 //    project relies on (postgres health check and volume, the service built from its Dockerfile);
 //  - every kustomize overlay rendered by `kubectl kustomize`, each object against the Kubernetes
 //    schemas shipped by kubernetes-models, plus the service's hardening rules: no Secret with data
-//    (it lives out of band), port 8080 reachable only from selected ingress-controller pods, and
-//    X-Forwarded-For trusted only from a narrow, private range.
+//    (it lives out of band), port 8080 reachable only from selected ingress-controller pods, the
+//    metrics port (GET /metrics) only from selected Prometheus pods and never through the Service,
+//    and X-Forwarded-For trusted only from a narrow, private range.
 // Exits non-zero with one line per problem.
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
@@ -52,6 +53,7 @@ check(services.mailpit, "compose: an SMTP catcher (mailpit) is expected");
 // Trusted proxies (RateLimits__TrustedProxies__N): the ingress controller's pod CIDR, nothing wider.
 // 10.0.0.0/8 once let any pod in the cluster claim any client address past the rate limits.
 const MIN_PREFIX = { 4: 16, 6: 48 };
+const API_PORT = 8080;
 const privateRanges = new net.BlockList();
 for (const [address, prefix] of [["10.0.0.0", 8], ["172.16.0.0", 12], ["192.168.0.0", 16], ["100.64.0.0", 10]]) privateRanges.addSubnet(address, prefix, "ipv4");
 privateRanges.addSubnet("fc00::", 7, "ipv6");
@@ -134,22 +136,50 @@ for (const overlay of readdirSync(overlaysDir)) {
     check(container.securityContext?.allowPrivilegeEscalation === false, `${overlay}: privilege escalation must be off`);
     check((container.securityContext?.capabilities?.drop ?? []).includes("ALL"), `${overlay}: all capabilities must be dropped`);
   }
+  // The metrics port: GET /metrics when Telemetry__PrometheusEndpoint__Enabled. A NetworkPolicy cannot
+  // filter by path, so it must be a port of its own that only the scraper reaches.
+  const settings = objects.find((o) => o.kind === "ConfigMap" && o.metadata?.name === "auth-service")?.data ?? {};
+  const metricsEnabled = settings.Telemetry__PrometheusEndpoint__Enabled === "true";
+  const metricsPort = Number(settings.Telemetry__PrometheusEndpoint__Port ?? 9464);
+  const isApiPort = (p) => p.port === API_PORT || p.port === "http";
+  const isMetricsPort = (p) => p.port === metricsPort || p.port === "metrics";
+  check(metricsPort !== API_PORT, `${overlay}: Telemetry__PrometheusEndpoint__Port must not be the API port ${API_PORT}`);
+  if (metricsEnabled && deployment) {
+    const declared = (deployment.spec.template.spec.containers[0].ports ?? []).find((p) => p.name === "metrics");
+    check(declared?.containerPort === metricsPort, `${overlay}: the container must declare port "metrics" = ${metricsPort} (Telemetry__PrometheusEndpoint__Port)`);
+  }
+  for (const service of objects.filter((o) => o.kind === "Service")) {
+    check((service.spec?.ports ?? []).every((p) => p.targetPort !== "metrics" && p.targetPort !== metricsPort && p.port !== metricsPort),
+      `${overlay}: Service ${service.metadata?.name} must not carry the metrics port: an Ingress could route /metrics to the public`);
+  }
+
   const policy = objects.find((o) => o.kind === "NetworkPolicy");
   const egressPorts = (policy?.spec?.egress ?? []).flatMap((r) => (r.ports ?? []).map((p) => p.port));
   check([5432, 53].every((p) => egressPorts.includes(p)), `${overlay}: egress must allow PostgreSQL (5432) and DNS (53)`);
   const ingressRules = policy?.spec?.ingress ?? [];
   check((policy?.spec?.policyTypes ?? ["Ingress"]).includes("Ingress"), `${overlay}: NetworkPolicy must restrict Ingress`);
-  check(ingressRules.length > 0, `${overlay}: NetworkPolicy must admit the ingress controller to port 8080`);
+  check(ingressRules.some((r) => (r.ports ?? []).some(isApiPort)), `${overlay}: NetworkPolicy must admit the ingress controller to port 8080`);
   ingressRules.forEach((rule, i) => {
-    // Who may reach the port is who may set X-Forwarded-For: never "anyone".
-    check((rule.ports ?? []).length > 0 && rule.ports.every((p) => p.port === 8080 || p.port === "http"), `${overlay}: ingress rule ${i} must name port 8080 and only it`);
-    check((rule.from ?? []).length > 0, `${overlay}: ingress rule ${i} has no \`from\`: every pod and address could reach port 8080 and spoof X-Forwarded-For`);
+    // Who may reach the API port is who may set X-Forwarded-For: never "anyone". Who may reach the
+    // metrics port sees the service's internals: the scraper alone. One port per rule, so neither
+    // peer set can reach the other's port.
+    const ports = rule.ports ?? [];
+    check(ports.length > 0 && (ports.every(isApiPort) || ports.every(isMetricsPort)),
+      `${overlay}: ingress rule ${i} must name port 8080 alone, or the metrics port ${metricsPort} alone`);
+    check((rule.from ?? []).length > 0, `${overlay}: ingress rule ${i} has no \`from\`: every pod and address could reach its port`);
     for (const peer of rule.from ?? []) {
       if (peer.ipBlock) { problems.push(`${overlay}: ingress rule ${i} admits an ipBlock (${peer.ipBlock.cidr}); admit the ingress controller by namespace + pod selector`); continue; }
       check(selects(peer.podSelector), `${overlay}: ingress rule ${i} peer ${selectorText(peer)} needs a podSelector that selects the ingress controller's pods`);
       check(selects(peer.namespaceSelector), `${overlay}: ingress rule ${i} peer ${selectorText(peer)} needs a namespaceSelector that selects the ingress controller's namespace`);
     }
   });
+  const peersOf = (test) => ingressRules.filter((r) => (r.ports ?? []).some(test)).flatMap((r) => r.from ?? []).map((p) => JSON.stringify(p));
+  const apiPeers = new Set(peersOf(isApiPort));
+  const metricsPeers = peersOf(isMetricsPort);
+  if (metricsEnabled) check(metricsPeers.length > 0, `${overlay}: the metrics port ${metricsPort} needs an ingress rule that admits Prometheus (and only it)`);
+  for (const peer of metricsPeers) {
+    check(!apiPeers.has(peer), `${overlay}: the ingress controller's peer ${peer} may reach the metrics port; admit only the scraper there`);
+  }
   // kustomize's labels (includeSelectors) rewrite every matchLabels of a NetworkPolicy, peers included:
   // a peer that selects the service's own labels selects nothing it was meant to (DNS, the ingress controller).
   const ownLabels = Object.entries(policy?.spec?.podSelector?.matchLabels ?? {});
