@@ -6,7 +6,7 @@ namespace AuthService.Tests.Telemetry;
 /// <summary>deploy/monitoring: the Grafana dashboard and the Prometheus rules, and the PromQL expressions in them.</summary>
 public static class MonitoringFiles
 {
-    public static readonly string Directory = Path.Combine(PublishedService.RepositoryRoot(), "deploy/monitoring");
+    public static readonly string Directory = Path.Combine(RepositoryRoot.Path, "deploy/monitoring");
     public static readonly string Rules = Path.Combine(Directory, "auth-service.rules.yml");
     public static readonly string RuleTests = Path.Combine(Directory, "auth-service.rules.test.yml");
     public static readonly string Dashboard = Path.Combine(Directory, "grafana-dashboard.json");
@@ -49,16 +49,16 @@ public static class MonitoringFiles
     }
 
     /// <summary>Runs promtool (Debian's prometheus package) in deploy/monitoring, optionally feeding <paramref name="input"/> on stdin.</summary>
-    public static async Task<CommandLine.Result> PromtoolAsync(string[] args, string? input = null)
+    public static async Task<ChildProcess.Result> PromtoolAsync(string[] args, string? input = null)
     {
         try
         {
-            if (input is null) return await CommandLine.RunAsync("promtool", args, Directory, TimeSpan.FromMinutes(1));
+            if (input is null) return await ChildProcess.ExecuteAsync("promtool", args, Directory, TimeSpan.FromMinutes(1));
             var file = Path.GetTempFileName();
             try
             {
                 await File.WriteAllTextAsync(file, input);
-                return await CommandLine.RunAsync("bash", ["-c", $"promtool {string.Join(' ', args)} < \"$0\"", file], Directory, TimeSpan.FromMinutes(1));
+                return await ChildProcess.ExecuteAsync("bash", ["-c", $"promtool {string.Join(' ', args)} < \"$0\"", file], Directory, TimeSpan.FromMinutes(1));
             }
             finally
             {
