@@ -6,7 +6,7 @@ namespace AuthService.Tests.Telemetry;
 /// <summary>deploy/monitoring: the Grafana dashboard and the Prometheus rules, and the PromQL expressions in them.</summary>
 public static class MonitoringFiles
 {
-    public static readonly string Directory = Path.Combine(PublishedService.RepositoryRoot(), "deploy/monitoring");
+    public static readonly string Directory = Path.Combine(RepositoryRoot.Path, "deploy/monitoring");
     public static readonly string Rules = Path.Combine(Directory, "auth-service.rules.yml");
     public static readonly string RuleTests = Path.Combine(Directory, "auth-service.rules.test.yml");
     public static readonly string Dashboard = Path.Combine(Directory, "grafana-dashboard.json");
