@@ -48,6 +48,9 @@ public sealed class PostgresContainer
             // The builder already passes fsync, full_page_writes and synchronous_commit off; the rest of the local cluster's settings.
             .WithCommand([.. PostgresServer.CapacitySettings.SelectMany(s => new[] { "-c", s })])
             .WithLabel(RunLabel, RunId)
+            // A password of its own rather than the builder's default "postgres", which is a substring of
+            // everyday values ("postgresql"): the secret scans look for it in logs, spans and metrics.
+            .WithPassword("pg-" + Guid.NewGuid().ToString("N"))
             .Build();
         try
         {
