@@ -80,16 +80,20 @@ public static class AbuseKit
         {
             // Reset or timeout: judge what arrived.
         }
-        var response = Encoding.UTF8.GetString(received.ToArray());
+        // Chunk sizes count bytes: split and de-chunk the bytes (Latin-1 keeps one char per byte), decode UTF-8 last.
+        var response = Encoding.Latin1.GetString(received.ToArray());
         var split = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        if (split < 0) return (0, response, "");
+        if (split < 0) return (0, Utf8(response), "");
         var head = response[..split];
         var body = response[(split + 4)..];
         if (head.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase)) body = Dechunk(body);
         var statusLine = head.Split("\r\n")[0].Split(' ');
-        return (int.Parse(statusLine[1]), head, body);
+        return (int.Parse(statusLine[1]), Utf8(head), Utf8(body));
     }
 
+    private static string Utf8(string latin1) => Encoding.UTF8.GetString(Encoding.Latin1.GetBytes(latin1));
+
+    /// <summary>The body of a chunked answer, as Latin-1 text of its bytes.</summary>
     private static string Dechunk(string body)
     {
         var result = new StringBuilder();
