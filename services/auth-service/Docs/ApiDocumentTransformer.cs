@@ -28,7 +28,7 @@ internal sealed class ApiDocumentTransformer : IOpenApiDocumentTransformer
     [
         ("Accounts", "Signup, email verification and the signed-in user's profile."),
         ("Sessions", "Signin, the refresh cookie's rotation, logout and the caller's sessions. The refresh token lives only in an " +
-            "HttpOnly cookie (`Path=/auth`); the cookie endpoints need `X-Requested-With` (CSRF guard)."),
+            "HttpOnly cookie (`Path=/auth`); the cookie endpoints need `X-Requested-With` or `X-CSRF-Token` (CSRF guard)."),
         ("Passwords", "Forgotten password (an emailed reset link) and password change."),
         ("Discovery", "What other services and clients need to find: the service's home, the OpenID discovery document and the " +
             "signing keys (JWKS) that validate access tokens offline."),
@@ -43,7 +43,7 @@ internal sealed class ApiDocumentTransformer : IOpenApiDocumentTransformer
           Downstream services validate it offline against `/.well-known/openid-configuration` and `/.well-known/jwks.json`.
         - **Refresh token**: an opaque value in an HttpOnly cookie (`__Secure-refresh_token`, `Path=/auth`, `SameSite=Strict`),
           rotated by every `POST /auth/refresh`; presenting a retired one revokes the whole session.
-        - **Cookie endpoints** (`/auth/refresh`, `/auth/logout`) need an `X-Requested-With` header, and an `Origin` from
+        - **Cookie endpoints** (`/auth/refresh`, `/auth/logout`) need an `X-Requested-With` or `X-CSRF-Token` header, and an `Origin` from
           `Auth:AllowedOrigins` when a browser sends one.
         - **Errors** are RFC 9457 problem documents (`application/problem+json`) with a stable `code`; validation errors add
           `errors`, a map from field to codes. Every answer says `Cache-Control: no-store` except the JWKS and the discovery document.
@@ -64,7 +64,7 @@ internal sealed class ApiDocumentTransformer : IOpenApiDocumentTransformer
         // Relative: every deployment serves this document at its own origin (its Auth:Issuer), so one URL fits all.
         document.Servers =
         [
-            new OpenApiServer { Url = "/", Description = "The origin that serves this document (`make run`: http://localhost:8080)" },
+            new OpenApiServer { Url = "/", Description = "The origin that serves this document (`make run`: `http://localhost:8080`)" },
         ];
         document.Tags = new HashSet<OpenApiTag>(Tags.Select(t => new OpenApiTag { Name = t.Name, Description = t.Description }));
 

@@ -62,11 +62,21 @@ public static class OpenApiEndpointExtensions
         builder.WithResponseHeader(status, "Set-Cookie",
             $"{when ?? "Clears"} the refresh cookie: `{RefreshCookieName}=; Max-Age=0; {CookieAttributes}`.");
 
-    /// <summary>The cookie endpoints' CSRF guard (<see cref="CsrfFilter"/>): the custom header, and 403 csrf_failed without it.</summary>
-    public static TBuilder RequiresCsrfHeader<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new RequestParameterMetadata("X-Requested-With", ParameterLocation.Header,
-                "Any non-empty value. A cross-site form cannot send it, and a cross-origin script can only after a CORS preflight " +
-                "that `Auth:AllowedOrigins` must allow; an `Origin` (or `Referer`) outside that list is refused too.",
-                Required: true, Example: "fetch"))
-            .ProducesError(403, ErrorCodes.CsrfFailed);
+    /// <summary>
+    /// The cookie endpoints' CSRF guard (<see cref="CsrfFilter"/>): either custom header will do, so neither is required on
+    /// its own (OpenAPI cannot say "one of"); each says so. Without both the answer is 403 csrf_failed.
+    /// </summary>
+    public static TBuilder RequiresCsrfHeader<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        foreach (var header in CsrfFilter.CustomHeaders)
+        {
+            var other = CsrfFilter.CustomHeaders.Single(h => h != header);
+            builder.WithMetadata(new RequestParameterMetadata(header, ParameterLocation.Header,
+                $"Send this or `{other}` (any non-empty value); without either the answer is 403 `csrf_failed`. A cross-site form " +
+                "cannot send a custom header, and a cross-origin script can only after a CORS preflight that `Auth:AllowedOrigins` " +
+                "must allow; an `Origin` (or `Referer`) outside that list is refused too.",
+                Required: false, Example: header == "X-Requested-With" ? "fetch" : null));
+        }
+        return builder.ProducesError(403, ErrorCodes.CsrfFailed);
+    }
 }

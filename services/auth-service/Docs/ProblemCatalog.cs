@@ -33,7 +33,7 @@ public static class ProblemCatalog
         [ErrorCodes.EmailNotVerified] = new(403, "Verify your email address before signing in",
             "The password was right but the email is not verified yet."),
         [ErrorCodes.CsrfFailed] = new(403, "Cross-site request refused",
-            "`X-Requested-With` is missing, or the `Origin` (or `Referer`) is not one of `Auth:AllowedOrigins`."),
+            "Neither `X-Requested-With` nor `X-CSRF-Token` was sent, or the `Origin` (or `Referer`) is not one of `Auth:AllowedOrigins`."),
         [ErrorCodes.NotFound] = new(404, "Not found", "No such route or resource."),
         [ErrorCodes.MethodNotAllowed] = new(405, "Method not allowed", "The route exists, but not for this method."),
         [ErrorCodes.PayloadTooLarge] = new(413, "Request body too large", "The body is larger than 16 KiB."),
