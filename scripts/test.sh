@@ -9,8 +9,7 @@ cd "$(dirname "$0")/.."
 trap './scripts/docker-engine.sh stop' EXIT
 ./scripts/docker-engine.sh start
 if docker info >/dev/null 2>&1; then
-  ./scripts/container-images.sh
-  make --no-print-directory image
+  make --no-print-directory image   # base images first (stand-ins where none can be pulled), then the service
 fi
 # The full suite on the local cluster; PostgresSourceSmokeTests runs the container path (and the Container
 # tests run PostgreSQL containers of their own). Under heavy load the container path answered a few parallel

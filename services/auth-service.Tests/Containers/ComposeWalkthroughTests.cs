@@ -16,7 +16,7 @@ namespace AuthService.Tests.Containers;
 public sealed partial class ComposeWalkthroughTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Project = "authservice-compose-test";
-    private static readonly string Root = PublishedService.RepositoryRoot();
+    private static readonly string Root = RepositoryRoot.Path;
     private static readonly Uri Api = new("http://localhost:8080");
 
     private string[] compose = [];

@@ -11,7 +11,7 @@ namespace AuthService.Tests.Containers;
 /// </summary>
 public static partial class DeploymentManifest
 {
-    private static readonly string Text = File.ReadAllText(Path.Combine(PublishedService.RepositoryRoot(), "deploy/k8s/base/deployment.yaml"));
+    private static readonly string Text = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy/k8s/base/deployment.yaml"));
 
     public static bool ReadOnlyRootFilesystem => ReadOnlyRoot().IsMatch(Text);
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using AuthService.Tests.Infrastructure;
 
 namespace AuthService.Tests.Deploy;
 
@@ -13,7 +14,7 @@ namespace AuthService.Tests.Deploy;
 [Trait("Category", "Deploy")]
 public sealed partial class DockerfileTests
 {
-    private static readonly string Root = FindRepositoryRoot();
+    private static readonly string Root = RepositoryRoot.Path;
     private static readonly string[] Lines = Instructions(File.ReadAllText(Path.Combine(Root, "services/auth-service/Dockerfile")));
 
     private static string[] RuntimeStage => Lines.SkipWhile(l => !l.StartsWith("FROM mcr.microsoft.com/dotnet/aspnet:", StringComparison.Ordinal)).ToArray();
@@ -125,14 +126,6 @@ public sealed partial class DockerfileTests
         var joined = ContinuationRegex().Replace(dockerfile, " ");
         return joined.Split('\n').Select(l => WhitespaceRegex().Replace(l.Trim(), " "))
             .Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Makefile")) && Directory.Exists(Path.Combine(dir.FullName, "services")))
-                return dir.FullName;
-        throw new InvalidOperationException("Repository root not found.");
     }
 
     [GeneratedRegex(@"\\\r?\n")]

@@ -71,7 +71,7 @@ public sealed class RuntimeConfigurationTests
     [Fact]
     public void RuntimeConfigurationKnobs_AreSetOnlyInDirectoryBuildProps()
     {
-        var root = PublishedService.RepositoryRoot();
+        var root = RepositoryRoot.Path;
         foreach (var project in new[] { "services/auth-service/AuthService.csproj", "services/auth-service.Tests/AuthService.Tests.csproj" })
         {
             var names = XDocument.Load(Path.Combine(root, project)).Descendants().Select(e => e.Name.LocalName).ToHashSet();

@@ -195,7 +195,7 @@ public sealed class PublishedService : IAsyncDisposable
             return dir;
         }
 
-        var root = RepositoryRoot();
+        var root = Infrastructure.RepositoryRoot.Path;
         var output = Path.Combine(root, "artifacts", "publish");
 
         var psi = new ProcessStartInfo(DotnetHost())
@@ -217,13 +217,5 @@ public sealed class PublishedService : IAsyncDisposable
         if (publish.ExitCode != 0)
             throw new InvalidOperationException($"dotnet publish exited {publish.ExitCode}: {await stdout}{await stderr}");
         return output;
-    }
-
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Makefile")) && Directory.Exists(Path.Combine(dir.FullName, "services")))
-                return dir.FullName;
-        throw new InvalidOperationException("Repository root not found.");
     }
 }
