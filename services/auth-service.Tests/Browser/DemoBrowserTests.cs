@@ -68,12 +68,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         await otherOrigins.StartAsync();
 
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-        Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-        });
+        Browser = await HeadlessChromium.LaunchAsync(Playwright);
     }
 
     public async Task DisposeAsync()

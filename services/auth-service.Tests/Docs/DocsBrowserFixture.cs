@@ -21,12 +21,7 @@ public sealed class DocsBrowserFixture : IAsyncLifetime
         }, port: FreePort.Next());
         Origin = address.GetLeftPart(UriPartial.Authority);
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-        Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-        });
+        Browser = await HeadlessChromium.LaunchAsync(Playwright);
     }
 
     public async Task DisposeAsync()
