@@ -15,4 +15,21 @@ fi
 # tests run PostgreSQL containers of their own). Under heavy load the container path answered a few parallel
 # refreshes with 503s that the local path never has; until that is understood, CI keeps the proven path.
 export AUTH_TEST_POSTGRES="${AUTH_TEST_POSTGRES:-local}"
-AUTH_TEST_PUBLISH_DIR="$PWD/artifacts/publish" dotnet test services/auth-service.Tests --no-restore --logger "console;verbosity=normal" "$@"
+# The run's log is kept, and its failures are printed again at the end: a CI log is often read from its tail.
+mkdir -p artifacts
+log=artifacts/test.log
+status=0
+AUTH_TEST_PUBLISH_DIR="$PWD/artifacts/publish" dotnet test services/auth-service.Tests --no-restore \
+  --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+if [ "$status" -ne 0 ]; then
+  # Short enough to survive in a log's tail: each failure's name, its message (8 lines) and the test's own frame.
+  echo "=== failed tests (the whole log is $log) ==="
+  awk '/^  Failed / { on = 1; msg = 0; frame = 0; print; next }
+       /^  (Passed|Skipped) |^\[xUnit|^Test Run/ { on = 0 }
+       !on { next }
+       /^  Error Message:/ { msg = 1; next }
+       /^  Stack Trace:/ { msg = 0; next }
+       msg && msg++ <= 8 { print; next }
+       /AuthService\.Tests.* in .*:line / && !frame++ { print }' "$log"
+fi
+exit "$status"
