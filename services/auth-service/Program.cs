@@ -3,6 +3,7 @@ using AuthService.Data;
 using AuthService.Docs;
 using AuthService.Email;
 using AuthService.Http;
+using AuthService.LinkPages;
 using AuthService.Options;
 using AuthService.Passwords;
 using AuthService.Sessions;
@@ -55,6 +56,7 @@ api.MapSessions();
 api.MapPasswords();
 api.MapDevMailbox();
 api.MapApiDocs();
+api.MapLinkPages(); // the pages of the mailed links, when those links lead here
 
 app.Run();
 

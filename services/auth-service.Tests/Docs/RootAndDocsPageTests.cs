@@ -41,7 +41,8 @@ public sealed partial class RootAndDocsPageTests(AuthServiceFixture fixture) : I
         Assert.DoesNotContain("href=\"/docs\"", html); // Docs:Enabled is off outside Development by default
         var style = StyleBlock().Match(html).Groups["css"].Value;
         Assert.NotEmpty(style);
-        Assert.Equal($"default-src 'self'; style-src {Hash(style)}; img-src 'self' data:; frame-ancestors 'none'", Csp(response));
+        Assert.Equal($"default-src 'none'; style-src {Hash(style)}; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            Csp(response));
         Assert.Contains("Accept", response.Headers.Vary);
     }
 

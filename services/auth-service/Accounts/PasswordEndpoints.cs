@@ -25,6 +25,12 @@ internal static class PasswordEndpoints
                 "whatever the address, and the lookup happens after it.")
             .WithResponseDescription(202, "Accepted, always (for a well-formed address).")
             .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.email`: `required`, `invalid_format`.");
+        passwords.MapGet("/policy", (PasswordPolicy policy) => TypedResults.Ok(policy.Rules)).WithName("GetPasswordPolicy")
+            .WithSummary("The password rule")
+            .WithDescription("The rule every new password must meet (signup, reset, change), so a form can state it before the first " +
+                "try. Lengths count characters (code points) after NFKC normalization. A refused password is answered with the field " +
+                "codes `too_short`, `too_long`, `too_common` and `contains_email`.")
+            .WithResponseDescription(200, "The rule, as numbers and as a sentence to show.");
         passwords.MapPost("/reset", Reset).WithName("ResetPassword").RequireRateLimiting(RateLimits.Credentials)
             .WithSummary("Reset the password with an emailed token")
             .WithDescription("Sets a new password with the token of the newest reset link (single use). Every session of the account " +

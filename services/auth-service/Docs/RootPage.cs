@@ -1,8 +1,7 @@
 using System.Globalization;
-using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using AuthService.Options;
+using AuthService.Shared;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
@@ -11,18 +10,6 @@ namespace AuthService.Docs;
 /// <summary>GET /: a small page (or JSON for <c>Accept: application/json</c>) saying where to go: the reference, discovery, the demo.</summary>
 internal static class RootPage
 {
-    private const string Style = """
-        body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem;color:#1d232a}
-        h1{font-size:1.6rem;margin-bottom:.25rem}small{color:#5b6670;font-weight:normal}
-        li{margin:.5rem 0}a{color:#0b5cad}
-        """;
-
-    // The strict policy forbids inline styles; this page allows exactly its own, by hash, and its empty data: icon
-    // (which spares the browser a /favicon.ico request that would end in a 404).
-    public static readonly string Policy =
-        $"default-src 'self'; style-src 'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(Style)))}'; " +
-        "img-src 'self' data:; frame-ancestors 'none'";
-
     public static IEndpointRouteBuilder MapRootPage(this IEndpointRouteBuilder app)
     {
         app.MapGet("/", Root).WithTags("Discovery").WithName("GetRoot")
@@ -40,8 +27,7 @@ internal static class RootPage
         var links = new RootLinks("auth-service", ApiDocumentTransformer.Version, "/.well-known/openid-configuration", "/openapi/v1.json",
             docs.Value.Enabled ? ApiReferencePage.Path : null, dev.Value.Enabled ? "/demo/" : null);
         http.Response.Headers.Vary = HeaderNames.Accept;
-        http.Response.Headers.ContentSecurityPolicy = Policy;
-        return WantsJson(http.Request) ? TypedResults.Json(links) : TypedResults.Content(Html(links), "text/html; charset=utf-8");
+        return WantsJson(http.Request) ? TypedResults.Json(links) : HtmlPage.Render(http, "auth-service", Body(links));
     }
 
     /// <summary>JSON when the client ranks it above HTML (browsers list text/html first; curl's */* gets the page).</summary>
@@ -53,30 +39,22 @@ internal static class RootPage
         return Quality("application/json") > Math.Max(Quality("text/html"), 0);
     }
 
-    private static string Html(RootLinks links)
+    private static string Body(RootLinks links)
     {
         var items = new StringBuilder();
         void Item(string? href, string text, string about)
         {
-            if (href is not null) items.Append(CultureInfo.InvariantCulture, $"<li><a href=\"{WebUtility.HtmlEncode(href)}\">{text}</a>: {about}</li>\n");
+            if (href is not null) items.Append(CultureInfo.InvariantCulture, $"<li><a href=\"{HtmlPage.Encode(href)}\">{text}</a>: {about}</li>\n");
         }
         Item(links.Docs, "API reference", "every endpoint, its answers and error codes");
         Item(links.OpenApi, "OpenAPI document", "the same, as JSON for tools and client generators");
         Item(links.Discovery, "OpenID discovery document", "what a downstream service's JwtBearer <code>Authority</code> reads");
         Item(links.Demo, "Demo app", "sign up, verify, sign in and out in the browser (development only)");
         return $"""
-            <!doctype html>
-            <html lang="en">
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>auth-service</title>
-            <link rel="icon" href="data:,">
-            <style>{Style}</style>
-            <h1>auth-service <small>{WebUtility.HtmlEncode(links.Version)}</small></h1>
+            <h1>auth-service <small>{HtmlPage.Encode(links.Version)}</small></h1>
             <p>Email + password accounts, short-lived access tokens (JWT) and rotating refresh cookies.</p>
             <ul>
             {items}</ul>
-
             """;
     }
 }

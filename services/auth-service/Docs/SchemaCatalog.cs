@@ -1,5 +1,6 @@
 using AuthService.Accounts;
 using AuthService.Email;
+using AuthService.Passwords;
 using AuthService.Sessions;
 using AuthService.Shared;
 using AuthService.Tokens;
@@ -110,6 +111,13 @@ public static class SchemaCatalog
             new("html", "The HTML body.", "<!doctype html>…<a href=\"http://localhost:8080/verify-email?token=" + EmailToken + "\">Verify email</a>…"),
             new("createdAt", "When the mail was queued (UTC).", Created),
             new("sentAt", "When the transport accepted it (UTC); null while it waits.", "2025-06-01T09:30:01+00:00"),
+        ]),
+        [typeof(PasswordRules)] = new("The rule a new password must meet.",
+        [
+            new("minLength", "Fewest characters (`Auth:Password:MinLength`), counted as code points after NFKC normalization.", 15),
+            new("maxLength", "Most characters, counted the same way.", 128),
+            new("description", "The rule as a sentence for a form.", "At least 15 and at most 128 characters; spaces and any symbols are " +
+                "fine. Not a commonly used password, and not containing the part of your email address before the @."),
         ]),
         [typeof(RootLinks)] = new("Where to go from the service's home.",
         [

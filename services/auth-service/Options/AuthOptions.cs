@@ -9,6 +9,16 @@ public sealed class AuthOptions
     public string Audience { get; set; } = "api";
     public string AppBaseUrl { get; set; } = "";
     public string[] AllowedOrigins { get; set; } = [];
+
+    /// <summary>
+    /// Whether the service serves the pages its mailed links open (/verify-email, /reset-password). Unset: when
+    /// <see cref="AppBaseUrl"/> is the service itself (<see cref="Issuer"/>), as it is when AppBaseUrl is not set.
+    /// </summary>
+    public bool? ServeLinkPages { get; set; }
+
+    /// <summary>True when the mailed links lead to this service, so it should serve their pages (see <see cref="ServeLinkPages"/>).</summary>
+    public bool LinksOpenThisService() => ServeLinkPages ??
+        string.Equals(AppBaseUrl.TrimEnd('/'), Issuer.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
     public TimeSpan RefreshTokenIdleLifetime { get; set; } = TimeSpan.FromDays(14);
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromDays(30);

@@ -24,6 +24,21 @@ public sealed class PasswordPolicy(IOptions<AuthOptions> options)
 
     public static int CommonPasswordCount => CommonPasswords.Value.Count;
 
+    /// <summary>The rule as forms state it; lengths count characters (code points) after NFKC, as <see cref="Check"/> does.</summary>
+    public PasswordRules Rules => new(minLength, MaxLength,
+        $"At least {minLength} and at most {MaxLength} characters; spaces and any symbols are fine. Not a commonly used password, " +
+        "and not containing the part of your email address before the @.");
+
+    /// <summary>What a field error code of a new password means, for a person.</summary>
+    public string Explain(string code) => code switch
+    {
+        TooShort => $"Too short: use at least {minLength} characters.",
+        TooLong => $"Too long: use at most {MaxLength} characters.",
+        TooCommon => "Too common: this password is in lists of leaked passwords. Choose another.",
+        ContainsEmail => "It contains your email address. Choose a password without it.",
+        _ => "Enter a new password.",
+    };
+
     /// <summary>The error codes for <paramref name="password"/>; empty when it is acceptable.</summary>
     public List<string> Check(string password, string? normalizedEmail)
     {

@@ -81,24 +81,78 @@ function show() {
   const user = auth.user();
   $("signed-in").hidden = !user;
   $("signed-out").hidden = !!user;
-  if (user) { $("user-email").textContent = user.email; $("expires-in").textContent = auth.expiresIn(); }
+  if (user) {
+    $("user-email").textContent = user.email;
+    $("user-name").textContent = user.displayName || "";
+    $("user-name-line").hidden = !user.displayName;
+    $("expires-in").textContent = auth.expiresIn();
+  }
+}
+
+// The password rule as the service states it (GET /auth/password/policy), so the form says it before the first try.
+let passwordRules = null;
+fetch("/auth/password/policy").then((r) => r.json()).then((rules) => {
+  passwordRules = rules;
+  for (const hint of document.querySelectorAll(".password-rule")) hint.textContent = rules.description;
+});
+
+// The API reference, where the service serves one (GET / lists it when Docs:Enabled).
+fetch("/", { headers: { Accept: "application/json" } }).then((r) => r.json()).then((links) => {
+  if (!links.docs) return;
+  $("docs-link").href = links.docs;
+  $("docs-line").hidden = false;
+});
+
+// What each field error code means; the code itself is shown too, as the API names it.
+function explain(code) {
+  const messages = {
+    required: "Required.",
+    invalid_format: "Not in the expected format.",
+    too_short: passwordRules ? `Too short: use at least ${passwordRules.minLength} characters.` : "Too short.",
+    too_long: "Too long.",
+    too_common: "Too common: this password is in lists of leaked passwords.",
+    contains_email: "Contains your email address.",
+    mismatch: "Does not match.",
+  };
+  return `${messages[code] || "Not accepted."} (${code})`;
+}
+
+// Shows a validation problem's errors next to the fields they name: `${form}-${field}-error`; clears the others.
+function showFieldErrors(form, problem) {
+  const errors = (problem && problem.code === "validation_failed" && problem.errors) || {};
+  for (const element of document.querySelectorAll(`[id^="${form}-"][id$="-error"]`)) {
+    const field = element.id.slice(form.length + 1, -"-error".length);
+    const codes = errors[field] || [];
+    element.textContent = codes.map(explain).join(" ");
+    const input = $(`${form}-${field}`);
+    if (input) input.setAttribute("aria-invalid", codes.length > 0 ? "true" : "false");
+  }
+  return Object.keys(errors).length > 0;
 }
 
 $("signup-form").addEventListener("submit", async (event) => {
   event.preventDefault();
+  const displayName = $("signup-displayName").value.trim();
   const response = await fetch("/auth/signup", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ email: $("signup-email").value, password: $("signup-password").value }),
+    body: JSON.stringify({ email: $("signup-email").value, password: $("signup-password").value, ...(displayName ? { displayName } : {}) }),
   });
-  status(response.ok ? "Signed up: check the mailbox" : problemText(await response.json()));
+  if (response.ok) {
+    showFieldErrors("signup", null);
+    status("Signed up: check the mailbox");
+    return;
+  }
+  const problem = await response.json();
+  status(showFieldErrors("signup", problem) ? "Check the highlighted fields" : problemText(problem));
 });
 
-// Mail is rendered (its link minted) by the outbox dispatcher a moment after the signup: poll briefly.
-async function newestVerifyToken(email) {
+// Mail is rendered (its link minted) by the outbox dispatcher a moment after the request: poll briefly.
+async function newestLinkToken(email, page) {
+  const pattern = new RegExp(`${page}\\?token=([\\w-]+)`);
   for (let attempt = 0; attempt < 20; attempt++) {
     const emails = await (await fetch(`/dev/emails?to=${encodeURIComponent(email)}`)).json();
-    const link = emails.map((e) => e.text.match(/verify-email\?token=([\w-]+)/)).find(Boolean);
+    const link = emails.map((e) => e.text.match(pattern)).find(Boolean);
     if (link) return link[1];
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -133,7 +187,7 @@ async function verify(token, password) {
 
 $("verify-button").addEventListener("click", async () => {
   const email = $("signup-email").value;
-  const token = await newestVerifyToken(email);
+  const token = await newestLinkToken(email, "verify-email");
   if (!token) { status("No verification email yet"); return; }
   await verify(token);
   $("signin-email").value = email;
@@ -153,6 +207,45 @@ $("signin-form").addEventListener("submit", async (event) => {
     status(problemText(problem));
   }
   show();
+});
+
+$("forgot-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const response = await fetch("/auth/password/forgot", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: $("forgot-email").value }),
+  });
+  status(response.ok ? "Reset requested: check the mailbox" : problemText(await response.json()));
+});
+
+let pendingResetToken = null;
+
+$("reset-from-mailbox-button").addEventListener("click", async () => {
+  pendingResetToken = await newestLinkToken($("forgot-email").value, "reset-password");
+  if (!pendingResetToken) { status("No reset email yet"); return; }
+  $("reset-form").hidden = false;
+  $("reset-newPassword").focus();
+  status("Choose a new password");
+});
+
+$("reset-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const response = await fetch("/auth/password/reset", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ token: pendingResetToken, newPassword: $("reset-newPassword").value }),
+  });
+  if (response.ok) {
+    showFieldErrors("reset", null);
+    pendingResetToken = null;
+    $("reset-form").hidden = true;
+    $("signin-email").value = $("forgot-email").value;
+    status("Password changed: sign in with the new password");
+    return;
+  }
+  const problem = await response.json();
+  status(showFieldErrors("reset", problem) ? "Check the highlighted field" : problemText(problem));
 });
 
 $("me-button").addEventListener("click", async () => {
