@@ -17,7 +17,7 @@ namespace AuthService.Tests.Browser;
 
 /// <summary>
 /// The service on real Kestrel (http://127.0.0.1:P, cookie without Secure so it works over http,
-/// the demo SPA at /demo/), a tiny second server on the same host but other ports (other origins,
+/// the demo SPA at /demo/, the mailed links' pages), a tiny second server on the same host but other ports (other origins,
 /// same site, so the browser does send the SameSite=Strict cookie to the service from there) — one
 /// of them listed in Auth:AllowedOrigins, one not — and headless Debian Chromium driven by Playwright.
 /// </summary>
@@ -48,8 +48,11 @@ public sealed class BrowserFixture : IAsyncLifetime
             ["Auth:RefreshCookie:Secure"] = "false",
             ["Auth:AllowedOrigins:0"] = Origin,
             ["Auth:AllowedOrigins:1"] = FriendOrigin,
-            ["Auth:AppBaseUrl"] = Origin,
+            // The service is its own app here: the mailed links lead to it (AppBaseUrl unset), and it serves their pages.
+            ["Auth:Issuer"] = Origin,
+            ["Auth:AppBaseUrl"] = "",
             ["DevEndpoints:Enabled"] = "true",
+            ["Docs:Enabled"] = "true",
             // "Request finished … - 403" lines: what the server answered, even where the browser hides it from the page.
             ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
         }, port: servicePort);
@@ -123,14 +126,6 @@ public sealed partial class DemoBrowserTests(BrowserFixture fixture) : IClassFix
             """, new { email });
     }
 
-    private static string ScreenshotPath()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AuthService.Tests.csproj"))) dir = dir.Parent;
-        var root = dir?.FullName ?? Directory.GetCurrentDirectory();
-        return Path.Combine(root, "TestResults", "screenshots", "signed-in.png");
-    }
-
     [Fact]
     public async Task DemoPage_WholeFlowThroughTheUi_SignupVerifySigninMeLogout()
     {
@@ -156,10 +151,7 @@ public sealed partial class DemoBrowserTests(BrowserFixture fixture) : IClassFix
         await Expect(page.Locator("#me-output")).ToContainTextAsync($"\"email\": \"{email}\"");
         await Expect(page.Locator("#me-output")).ToContainTextAsync("\"emailVerified\": true");
 
-        var screenshot = ScreenshotPath();
-        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
-        await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
-        Assert.True(new FileInfo(screenshot).Length > 1000, $"screenshot {screenshot} looks empty");
+        await Screenshots.SaveAsync(page, "signed-in.png");
 
         await page.ClickAsync("#logout-button");
         await Expect(page.Locator("#status")).ToHaveTextAsync("Logged out");
@@ -170,6 +162,53 @@ public sealed partial class DemoBrowserTests(BrowserFixture fixture) : IClassFix
         await page.ReloadAsync(new() { WaitUntil = WaitUntilState.NetworkIdle });
         await Expect(page.Locator("#signed-out")).ToBeVisibleAsync();
         await Expect(page.Locator("#status")).Not.ToHaveTextAsync("Session restored");
+    }
+
+    [Fact]
+    public async Task DemoPage_StatesTheRule_ShowsFieldErrorsByCode_TakesADisplayName_AndResetsAForgottenPassword()
+    {
+        const string newPassword = "a reset passphrase for the demo 9";
+        var page = await OpenDemoAsync();
+        await Expect(page.Locator("#signup-password-rule")).ToHaveTextAsync(new Regex("^At least 15 and at most 128 characters"));
+        await Expect(page.Locator("#docs-link")).ToBeVisibleAsync();
+        await Expect(page.Locator("#docs-link")).ToHaveAttributeAsync("href", "/docs");
+
+        // Refusals appear at their fields, by code.
+        await page.FillAsync("#signup-email", "not an address");
+        await page.FillAsync("#signup-password", "short");
+        await page.ClickAsync("#signup-form button[type=submit]");
+        await Expect(page.Locator("#signup-email-error")).ToContainTextAsync("(invalid_format)");
+        await Expect(page.Locator("#signup-password-error")).ToHaveTextAsync("Too short: use at least 15 characters. (too_short)");
+        await Expect(page.Locator("#signup-password")).ToHaveAttributeAsync("aria-invalid", "true");
+
+        var email = AuthClient.NewEmail("demo-reset");
+        await page.FillAsync("#signup-email", email);
+        await page.FillAsync("#signup-displayName", "Ada Lovelace");
+        await page.FillAsync("#signup-password", AuthClient.DefaultPassword);
+        await page.ClickAsync("#signup-form button[type=submit]");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("Signed up: check the mailbox");
+        await Expect(page.Locator("#signup-password-error")).ToBeEmptyAsync();
+        await Expect(page.Locator("#signup-password")).ToHaveAttributeAsync("aria-invalid", "false");
+        await page.ClickAsync("#verify-button");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("Email verified");
+
+        // Forgot password: the reset link from the dev mailbox, a refusal at the field, then the new password.
+        await page.ClickAsync("#forgot summary");
+        await page.FillAsync("#forgot-email", email);
+        await page.ClickAsync("#forgot-form button[type=submit]");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("Reset requested: check the mailbox");
+        await page.ClickAsync("#reset-from-mailbox-button");
+        await Expect(page.Locator("#reset-form")).ToBeVisibleAsync();
+        await page.FillAsync("#reset-newPassword", "short");
+        await page.ClickAsync("#reset-form button[type=submit]");
+        await Expect(page.Locator("#reset-newPassword-error")).ToContainTextAsync("(too_short)");
+        await page.FillAsync("#reset-newPassword", newPassword);
+        await page.ClickAsync("#reset-form button[type=submit]");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("Password changed: sign in with the new password");
+
+        await SignInThroughUiAsync(page, email, newPassword);
+        await Expect(page.Locator("#user-name")).ToHaveTextAsync("Ada Lovelace");
+        await Screenshots.SaveAsync(page, "demo-signed-in-after-reset.png");
     }
 
     [Fact]

@@ -86,6 +86,9 @@ public sealed partial class LinkPageTests(LinkPagesFixture fixture) : IClassFixt
         var tokens = (await client.WaitForEmailsAsync(email, 2)).Select(e => VerifyLink().Match(e.GetProperty("text").GetString()!).Groups[1].Value);
         var token = Assert.Single(tokens, t => t != older);
 
+        // Two signups: the link's page asks for the password up front, and again, saying why, when it is left out.
+        var page = await PageAsync(await client.Http.GetAsync($"/verify-email?token={token}"), HttpStatusCode.OK);
+        Assert.Contains("""name="password" type="password" autocomplete="current-password" required""", page);
         var asks = await PageAsync(await PostFormAsync("/verify-email", ("token", token)), HttpStatusCode.BadRequest);
         Assert.Contains("""name="password" type="password" autocomplete="current-password" required""", asks);
         Assert.Contains("Enter the password you signed up with.", asks);
@@ -112,6 +115,7 @@ public sealed partial class LinkPageTests(LinkPagesFixture fixture) : IClassFixt
         var form = await PageAsync(await client.Http.GetAsync($"/reset-password?token={token}"), HttpStatusCode.OK);
         Assert.Contains("At least 15 and at most 128 characters", form);
         Assert.Contains("""name="newPassword" type="password" autocomplete="new-password" required""", form);
+        Assert.Contains($"""name="username" value="{email}" autocomplete="username" hidden""", form); // for password managers
 
         var tooShort = await PageAsync(await PostFormAsync("/reset-password", ("token", token), ("newPassword", "short")), HttpStatusCode.BadRequest);
         Assert.Contains("Too short: use at least 15 characters.", tooShort);
@@ -139,11 +143,14 @@ public sealed partial class LinkPageTests(LinkPagesFixture fixture) : IClassFixt
         Assert.Contains("This link is incomplete", missing);
         await PageAsync(await client.Http.GetAsync($"{path}?token=a&token=b"), HttpStatusCode.BadRequest);
 
-        var hostile = await PageAsync(await client.Http.GetAsync($"{path}?token=%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E%00%E2%80%AE"), HttpStatusCode.OK);
-        Assert.Contains("&quot;&gt;&lt;script&gt;", hostile);
-        // Invalid UTF-8 and a split surrogate in the query: decoded leniently, shown escaped, refused when posted.
-        var invalid = await client.Http.GetAsync($"{path}?token=%C3%28%ED%A0%80{new string('x', 8000)}");
-        await PageAsync(invalid, HttpStatusCode.OK);
+        // Hostile tokens (markup, NUL, bidi override; invalid UTF-8 and a split surrogate; overlong): looked up as they
+        // are, found nowhere, answered with the broken-link page, nothing of them echoed.
+        foreach (var token in new[] { "%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E%00%E2%80%AE", "%C3%28%ED%A0%80", new string('x', 8000) })
+        {
+            var html = await PageAsync(await client.Http.GetAsync($"{path}?token={token}"), HttpStatusCode.BadRequest);
+            Assert.Contains("This link does not work", html);
+            Assert.DoesNotContain("alert(1)", html);
+        }
     }
 
     [Theory]
@@ -151,13 +158,11 @@ public sealed partial class LinkPageTests(LinkPagesFixture fixture) : IClassFixt
     [InlineData("/reset-password")]
     public async Task Post_HostileForms_GetAPageOrTheContractsProblem_NeverA500(string path)
     {
-        // Forms with bad values: the broken-link page, or the form again where only the new password is missing.
+        // Forms with bad values: the broken-link page.
         foreach (var body in new[] { "token=%C3%28%ED%A0%80", "token=x&token=y", "", "token=" + new string('A', 15000) })
         {
             var response = await client.Http.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded"));
-            var html = await PageAsync(response, HttpStatusCode.BadRequest);
-            Assert.True(html.Contains("This link does not work", StringComparison.Ordinal) || html.Contains("Enter a new password.", StringComparison.Ordinal),
-                $"{body[..Math.Min(body.Length, 40)]}: {html}");
+            Assert.Contains("This link does not work", await PageAsync(response, HttpStatusCode.BadRequest));
         }
         // Control characters in a form the reader refuses: the contract's problem.
         var control = await client.Http.PostAsync(path, new StringContent("token=a%00b%0D%0A&password=y", Encoding.UTF8, "application/x-www-form-urlencoded"));

@@ -75,9 +75,9 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clo
     public async Task<VerifyLink?> FindVerifyLinkAsync(string token, CancellationToken ct)
     {
         const string sql = $"""
-            SELECT t.id AS TokenId, t.user_id AS UserId, s.id AS SignupId, s.password_hash AS PasswordHash,
+            SELECT t.id AS TokenId, t.user_id AS UserId, u.email AS Email, s.id AS SignupId, s.password_hash AS PasswordHash,
                    (SELECT count(*) FROM signups a WHERE a.user_id = t.user_id) > 1 AS NeedsPassword
-            FROM email_tokens t JOIN signups s ON s.id = t.signup_id
+            FROM email_tokens t JOIN signups s ON s.id = t.signup_id JOIN users u ON u.id = t.user_id
             WHERE t.token_hash = @tokenHash AND t.purpose = '{EmailTokenPurposes.Verify}' AND t.used_at IS NULL AND t.expires_at > @now AND s.voided_at IS NULL
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);

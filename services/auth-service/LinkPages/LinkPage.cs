@@ -46,6 +46,31 @@ internal static class LinkPage
         && problem.Extensions.TryGetValue("errors", out var errors) && errors is IDictionary<string, string[]> byField
         && byField.TryGetValue(field, out var codes) ? codes : [];
 
+    /// <summary>
+    /// The token, and the account's address as the username a password manager files the new password under
+    /// (hidden, not a field the service reads).
+    /// </summary>
+    public static string HiddenFields(string token, string email) => $"""
+        <input type="hidden" name="token" value="{HtmlPage.Encode(token)}">
+        <input type="email" name="username" value="{HtmlPage.Encode(email)}" autocomplete="username" hidden readonly>
+        """;
+
+    /// <summary>A password input described by its hint and, when refused, by each refusal; marked invalid then.</summary>
+    public static string PasswordInput(string name, string autocomplete, string hintId, string[] errors)
+    {
+        var invalid = errors.Length > 0;
+        var describedBy = invalid ? $"{hintId} {name}-errors" : hintId;
+        var messages = string.Concat(errors.Select(e => $"""<p class="error">{HtmlPage.Encode(e)}</p>"""));
+        return $"""
+            <input id="{name}" name="{name}" type="password" autocomplete="{autocomplete}" required autofocus aria-describedby="{describedBy}"{(invalid ? " aria-invalid=\"true\"" : "")}>
+            {(invalid ? $"<div id=\"{name}-errors\">{messages}</div>" : "")}
+            """;
+    }
+
+    /// <summary>The page for a link without its token (cut off when it was copied).</summary>
+    public static IResult Incomplete(HttpContext http) =>
+        Broken(http, "This link is incomplete. Open the whole link from the email, or paste all of it into the address bar.");
+
     /// <summary>The page for a link that cannot be used: 400, and what to do instead.</summary>
     public static IResult Broken(HttpContext http, string message) => HtmlPage.Render(http, "Link not valid", $"""
         <h1>This link does not work</h1>

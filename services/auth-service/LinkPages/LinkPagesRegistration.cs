@@ -16,8 +16,8 @@ internal static class LinkPagesRegistration
         if (!app.ServiceProvider.GetRequiredService<IOptions<AuthOptions>>().Value.LinksOpenThisService()) return app;
         // Pages, not API: described in docs/api.md, not in the OpenAPI document.
         var pages = app.MapGroup("").ExcludeFromDescription();
-        pages.MapMethods(VerifyEmailPage.Path, ["GET", "HEAD"], VerifyEmailPage.Show);
-        pages.MapMethods(ResetPasswordPage.Path, ["GET", "HEAD"], ResetPasswordPage.Show);
+        pages.MapMethods(VerifyEmailPage.Path, ["GET", "HEAD"], VerifyEmailPage.ShowAsync);
+        pages.MapMethods(ResetPasswordPage.Path, ["GET", "HEAD"], ResetPasswordPage.ShowAsync);
         var forms = pages.MapGroup("").RequireRateLimiting(RateLimits.Credentials).AddEndpointFilter(LinkPage.ReadAsync);
         forms.MapPost(VerifyEmailPage.Path, VerifyEmailPage.SubmitAsync);
         forms.MapPost(ResetPasswordPage.Path, ResetPasswordPage.SubmitAsync);

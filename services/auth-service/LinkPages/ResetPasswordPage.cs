@@ -12,10 +12,14 @@ internal static class ResetPasswordPage
     public const string Path = "/reset-password";
     private const string Title = "Choose a new password";
 
-    public static IResult Show(HttpContext http, PasswordPolicy policy) =>
-        LinkPage.LinkToken(http.Request) is { Length: > 0 } token
-            ? HtmlPage.Render(http, Title, Form(http, token, policy, errors: []))
-            : LinkPage.Broken(http, "This link is incomplete. Open the whole link from the email, or paste all of it into the address bar.");
+    /// <summary>Looks the link up (reading only) to show either its form or, at once, that it no longer works.</summary>
+    public static async Task<IResult> ShowAsync(HttpContext http, PasswordStore store, PasswordPolicy policy, CancellationToken ct)
+    {
+        if (LinkPage.LinkToken(http.Request) is not { Length: > 0 } token) return LinkPage.Incomplete(http);
+        return await FindAsync(store, token, ct) is { } target
+            ? HtmlPage.Render(http, Title, Form(http, token, target.Email, policy, errors: []))
+            : Broken(http);
+    }
 
     public static async Task<IResult> SubmitAsync(
         HttpContext http, PasswordStore store, PasswordPolicy policy, Argon2id hasher, AuthMetrics metrics, CancellationToken ct)
@@ -29,28 +33,26 @@ internal static class ResetPasswordPage
                 <p class="done" role="status">Your new password is set, and every session of the account was signed out.
                 Sign in with the new password.</p>
                 """);
-        if (LinkPage.ErrorsFor(answer, "newPassword") is { Length: > 0 } errors && !string.IsNullOrEmpty(token))
-            return HtmlPage.Render(http, Title, Form(http, token, policy, errors), StatusCodes.Status400BadRequest);
-        return LinkPage.Broken(http, "This reset link is invalid, used or expired. Only the newest reset link works, and only once. " +
-            "Ask the app for a new one.");
+        if (LinkPage.ErrorsFor(answer, "newPassword") is { Length: > 0 } errors && await FindAsync(store, token, ct) is { } target)
+            return HtmlPage.Render(http, Title, Form(http, token!, target.Email, policy, errors), StatusCodes.Status400BadRequest);
+        return Broken(http);
     }
 
-    private static string Form(HttpContext http, string token, PasswordPolicy policy, string[] errors)
-    {
-        // Each refusal by its code's meaning, tied to the field so a screen reader reads it with the field.
-        var messages = string.Concat(errors.Select(code => $"""<p class="error">{HtmlPage.Encode(policy.Explain(code))}</p>"""));
-        var invalid = errors.Length > 0;
-        return $"""
-            <h1>{Title}</h1>
-            <form method="post" action="{LinkPage.Action(http, Path)}">
-            <input type="hidden" name="token" value="{HtmlPage.Encode(token)}">
-            <label for="newPassword">New password</label>
-            <p class="hint" id="newPassword-rule">{HtmlPage.Encode(policy.Rules.Description)}</p>
-            <input id="newPassword" name="newPassword" type="password" autocomplete="new-password" required autofocus
-              aria-describedby="newPassword-rule{(invalid ? " newPassword-errors" : "")}"{(invalid ? " aria-invalid=\"true\"" : "")}>
-            {(invalid ? $"<div id=\"newPassword-errors\">{messages}</div>" : "")}
-            <button type="submit">Set new password</button>
-            </form>
-            """;
-    }
+    private static async Task<ResetTarget?> FindAsync(PasswordStore store, string? token, CancellationToken ct) =>
+        OpaqueToken.LooksValid(token) ? await store.FindResetTargetAsync(token!, ct) : null;
+
+    private static string Form(HttpContext http, string token, string email, PasswordPolicy policy, string[] errors) => $"""
+        <h1>{Title}</h1>
+        <p>For the account {HtmlPage.Encode(email)}.</p>
+        <form method="post" action="{LinkPage.Action(http, Path)}">
+        {LinkPage.HiddenFields(token, email)}
+        <label for="newPassword">New password</label>
+        <p class="hint" id="newPassword-rule">{HtmlPage.Encode(policy.Rules.Description)}</p>
+        {LinkPage.PasswordInput("newPassword", "new-password", "newPassword-rule", [.. errors.Select(policy.Explain)])}
+        <button type="submit">Set new password</button>
+        </form>
+        """;
+
+    private static IResult Broken(HttpContext http) => LinkPage.Broken(http, "This reset link is invalid, used or expired. " +
+        "Only the newest reset link works, and only once. Ask the app for a new one.");
 }

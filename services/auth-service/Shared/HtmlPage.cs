@@ -11,7 +11,7 @@ namespace AuthService.Shared;
 public static class HtmlPage
 {
     private const string Style = """
-        body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1d232a}
+        body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem;color:#1d232a}
         h1{font-size:1.6rem;margin-bottom:.25rem}small{color:#5b6670;font-weight:normal}
         li{margin:.5rem 0}a{color:#0b5cad}
         label{display:block;margin:1rem 0 .25rem;font-weight:600}
