@@ -69,6 +69,7 @@ public sealed class LinkPagesBrowserTests(BrowserFixture fixture) : IClassFixtur
         Assert.Equal(200, (await page.GotoAsync(link))!.Status);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Verify your email" })).ToBeVisibleAsync();
         Assert.False(await IsVerifiedAsync(email)); // opening the link changed nothing
+        await Expect(page.Locator("input[name=username]")).ToBeHiddenAsync(); // there for password managers only
         await Screenshots.SaveAsync(page, "verify-email.png");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Verify my email" }).ClickAsync();

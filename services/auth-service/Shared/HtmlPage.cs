@@ -21,6 +21,7 @@ public static class HtmlPage
         .hint{color:#5b6670;font-size:.9rem;margin:.25rem 0}
         .error{color:#b3261e;margin:.25rem 0}
         .done{color:#1e6b34}
+        [hidden]{display:none}
         """;
 
     /// <summary>
