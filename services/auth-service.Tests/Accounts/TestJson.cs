@@ -38,10 +38,10 @@ internal static partial class TestJson
         }
     }
 
-    /// <summary>Asserts the contract's user object: exactly {id, email, emailVerified, displayName, createdAt}.</summary>
+    /// <summary>Asserts the contract's user object: exactly {id, email, emailVerified, displayName, createdAt, roles}.</summary>
     public static void AssertUser(JsonElement user, string email, bool emailVerified, string? displayName)
     {
-        Assert.Equal(["createdAt", "displayName", "email", "emailVerified", "id"], PropertyNames(user));
+        Assert.Equal(["createdAt", "displayName", "email", "emailVerified", "id", "roles"], PropertyNames(user));
         Assert.True(Guid.TryParse(user.GetProperty("id").GetString(), out var id) && id != Guid.Empty);
         Assert.Equal(email, user.GetProperty("email").GetString());
         Assert.Equal(emailVerified, user.GetProperty("emailVerified").GetBoolean());

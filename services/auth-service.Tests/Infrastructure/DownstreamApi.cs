@@ -54,6 +54,8 @@ public sealed class DownstreamApi : IAsyncDisposable
             o.MapInboundClaims = false;
             o.TokenValidationParameters.ValidTypes = ["at+jwt"];
             o.TokenValidationParameters.ValidAlgorithms = ["ES256"];
+            o.TokenValidationParameters.RoleClaimType = "roles";
+            o.TokenValidationParameters.NameClaimType = "sub";
             o.Events = new JwtBearerEvents
             {
                 // RFC 7515 §4.1.11: refuse a token whose header marks extensions critical (none are understood here).
@@ -73,6 +75,7 @@ public sealed class DownstreamApi : IAsyncDisposable
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGet("/whoami", (ClaimsPrincipal user) => user.FindFirst("sub")?.Value ?? "").RequireAuthorization();
+        app.MapGet("/admin-only", (ClaimsPrincipal user) => user.Identity?.Name ?? "").RequireAuthorization(p => p.RequireRole("admin"));
         await app.StartAsync();
         return new DownstreamApi(app);
     }
@@ -81,6 +84,14 @@ public sealed class DownstreamApi : IAsyncDisposable
     public Task<HttpResponseMessage> WhoAmIAsync(string accessToken)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, "/whoami");
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + accessToken);
+        return Http.SendAsync(request);
+    }
+
+    /// <summary>GET /admin-only: <c>RequireRole("admin")</c> over the token's <c>roles</c>; answers the caller's <c>Identity.Name</c>.</summary>
+    public Task<HttpResponseMessage> AdminOnlyAsync(string accessToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/admin-only");
         request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + accessToken);
         return Http.SendAsync(request);
     }

@@ -30,7 +30,7 @@ public sealed class AccessTokenIssuerTests
     }
 
     private static UserResponse User(bool verified = true) =>
-        new(Guid.NewGuid(), "someone@example.com", verified, "Someone", DateTimeOffset.UtcNow);
+        new(Guid.NewGuid(), "someone@example.com", verified, "Someone", DateTimeOffset.UtcNow, []);
 
     [Fact]
     public void Issue_HeaderIsEs256AtJwtWithTheSigningKeysKid()

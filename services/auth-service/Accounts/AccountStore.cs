@@ -106,7 +106,7 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clo
         const string activate = """
             UPDATE users SET password_hash = @PasswordHash, display_name = @DisplayName, email_verified_at = @now, updated_at = @now
             WHERE id = @UserId AND email_verified_at IS NULL
-            RETURNING id AS Id, email AS Email, true AS EmailVerified, display_name AS DisplayName, created_at AS CreatedAt
+            RETURNING id AS Id, email AS Email, true AS EmailVerified, display_name AS DisplayName, created_at AS CreatedAt, roles AS Roles
             """;
         const string voidSignups = "UPDATE signups SET voided_at = @now WHERE user_id = @UserId AND voided_at IS NULL";
         var now = clock.GetUtcNow();
@@ -131,7 +131,7 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clo
     {
         const string sql = """
             UPDATE users SET display_name = @displayName, updated_at = @now WHERE id = @userId
-            RETURNING id AS Id, email AS Email, email_verified_at IS NOT NULL AS EmailVerified, display_name AS DisplayName, created_at AS CreatedAt
+            RETURNING id AS Id, email AS Email, email_verified_at IS NOT NULL AS EmailVerified, display_name AS DisplayName, created_at AS CreatedAt, roles AS Roles
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var row = await conn.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition(sql, new { userId, displayName, now = clock.GetUtcNow() }, cancellationToken: ct));

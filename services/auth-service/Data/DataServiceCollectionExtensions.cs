@@ -23,7 +23,7 @@ public static class DataServiceCollectionExtensions
         builder.ConnectionStringBuilder.ApplicationName ??= "auth-service";
         // Hot statements are prepared once per connection. No reset on close: the service keeps no
         // session state (its settings are transaction-local), and DISCARD ALL would also throw away
-        // the cached plans of rotate_refresh_token_v2 on every checkout.
+        // the cached plans of rotate_refresh_token_v3 on every checkout.
         if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
             builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
         if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))

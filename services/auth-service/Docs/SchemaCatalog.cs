@@ -35,6 +35,8 @@ public static class SchemaCatalog
         new("emailVerified", "Whether the address was verified; signin needs it.", true),
         new("displayName", "The name the user chose; null when none was set.", "Ada"),
         new("createdAt", "When the account was created (UTC).", Created),
+        new("roles", "The roles the user holds (names matching `^[a-z][a-z0-9_.:-]{0,63}$`, at most 32); `[]` when none. Access " +
+            "tokens carry them as `roles`; a change shows in tokens from the next refresh.", new[] { "admin" }),
     ];
 
     public static readonly IReadOnlyDictionary<Type, SchemaDoc> Types = new Dictionary<Type, SchemaDoc>
@@ -84,7 +86,7 @@ public static class SchemaCatalog
         [typeof(AccessTokenResponse)] = new("A signed-in session's access token (the refresh token travels only in the cookie).",
         [
             new("accessToken", "An ES256 JWT (`typ` `at+jwt`; claims `iss`, `aud`, `sub`, `sid`, `jti`, `iat`, `nbf`, `exp`, `email`, " +
-                "`email_verified`) for `Authorization: Bearer`. Keep it in memory, not in storage.",
+                "`email_verified`, `roles`, `amr`) for `Authorization: Bearer`. Keep it in memory, not in storage.",
                 "eyJhbGciOiJFUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJzdWIiOiIzZjFjMmE0ZSJ9.c2lnbmF0dXJl"),
             new("tokenType", "Always `Bearer`.", "Bearer"),
             new("expiresIn", "Seconds until the access token expires (`Auth:AccessTokenLifetime`, default 900).", 900),

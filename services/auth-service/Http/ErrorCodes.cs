@@ -13,6 +13,12 @@ public static class ErrorCodes
     public const string RefreshTokenReused = "refresh_token_reused";
     public const string RefreshConflict = "refresh_conflict";
     public const string EmailNotVerified = "email_not_verified";
+    /// <summary>403: signin of an account an admin disabled, answered only after the password was checked.</summary>
+    public const string AccountDisabled = "account_disabled";
+    /// <summary>403: a valid bearer that lacks the role (the admin API).</summary>
+    public const string Forbidden = "forbidden";
+    /// <summary>409: the admin API creating a user whose email exists (admins may know).</summary>
+    public const string EmailTaken = "email_taken";
     public const string CsrfFailed = "csrf_failed";
     public const string NotFound = "not_found";
     public const string MethodNotAllowed = "method_not_allowed";

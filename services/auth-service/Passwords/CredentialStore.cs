@@ -12,7 +12,8 @@ internal sealed class CredentialStore(NpgsqlDataSource dataSource, TimeProvider 
     internal async Task<Credentials?> FindCredentialsAsync(string email, CancellationToken ct)
     {
         const string sql = """
-            SELECT id AS Id, email AS Email, email_verified_at IS NOT NULL AS EmailVerified, display_name AS DisplayName, created_at AS CreatedAt, password_hash AS PasswordHash
+            SELECT id AS Id, email AS Email, email_verified_at IS NOT NULL AS EmailVerified, display_name AS DisplayName, created_at AS CreatedAt, roles AS Roles,
+                   password_hash AS PasswordHash, disabled_at IS NOT NULL AS Disabled
             FROM users WHERE email = @email
             """;
         var row = await DbRetry.ReadAsync(async token =>
@@ -20,7 +21,7 @@ internal sealed class CredentialStore(NpgsqlDataSource dataSource, TimeProvider 
             await using var conn = await dataSource.OpenConnectionAsync(token);
             return await conn.QuerySingleOrDefaultAsync<CredentialsRow>(new CommandDefinition(sql, new { email }, cancellationToken: token));
         }, ct);
-        return row is null ? null : new Credentials(new UserRow(row.Id, row.Email, row.EmailVerified, row.DisplayName, row.CreatedAt).ToResponse(), row.PasswordHash);
+        return row is null ? null : new Credentials(new UserRow(row.Id, row.Email, row.EmailVerified, row.DisplayName, row.CreatedAt, row.Roles).ToResponse(), row.PasswordHash, row.Disabled);
     }
 
     /// <summary>
@@ -46,5 +47,11 @@ internal sealed class CredentialStore(NpgsqlDataSource dataSource, TimeProvider 
         return true;
     }
 
-    private sealed record CredentialsRow(Guid Id, string Email, bool EmailVerified, string? DisplayName, DateTime CreatedAt, string PasswordHash);
+    private sealed record CredentialsRow(Guid Id, string Email, bool EmailVerified, string? DisplayName, DateTime CreatedAt, string[] Roles,
+        string PasswordHash, bool Disabled)
+    {
+        // Dapper reports text[] as System.Array, which matches no constructor parameter: it builds the row
+        // through this constructor and the init setters instead.
+        private CredentialsRow() : this(Guid.Empty, "", false, null, default, [], "", false) { }
+    }
 }

@@ -9,8 +9,8 @@ using Npgsql;
 namespace AuthService.Sessions;
 
 /// <summary>
-/// Rotates a refresh token: one call of <c>rotate_refresh_token_v2</c> (<c>rotate_refresh_token_v2.sql</c>
-/// beside this file), one round trip, one transaction serialized on the session row. The successor is an
+/// Rotates a refresh token: one call of <c>rotate_refresh_token_v3</c> (<c>rotate_refresh_token_v3.sql</c>
+/// beside this file; v2 stays installed for the previous release's replicas), one round trip, one transaction serialized on the session row. The successor is an
 /// HMAC of the presented token, so a request retried inside the grace window is answered with the very
 /// same successor and every tab converges on one cookie; only the successor's hash is stored. A reuse is
 /// revoked, audited and mailed to the owner inside that same transaction.
@@ -26,8 +26,9 @@ internal sealed class RefreshRotation(NpgsqlDataSource dataSource, RefreshSucces
 
         const string sql = """
             SELECT outcome AS Outcome, session_id AS SessionId, user_id AS UserId, session_expires_at AS SessionExpiresAt,
-                   email AS Email, email_verified AS EmailVerified, display_name AS DisplayName, user_created_at AS UserCreatedAt
-            FROM rotate_refresh_token_v2(@tokenHash, @successorHash, @clockOffset, @idle, @grace, @lockTimeout, @Ip, @UserAgent)
+                   email AS Email, email_verified AS EmailVerified, display_name AS DisplayName, user_created_at AS UserCreatedAt,
+                   roles AS Roles
+            FROM rotate_refresh_token_v3(@tokenHash, @successorHash, @clockOffset, @idle, @grace, @lockTimeout, @Ip, @UserAgent)
             """;
         var successor = OpaqueToken.Successor(presented, successorKey.Key);
         var parameters = new
@@ -66,10 +67,14 @@ internal sealed class RefreshRotation(NpgsqlDataSource dataSource, RefreshSucces
 
     /// <summary>The function's row: only <see cref="Outcome"/> is set for 'invalid'; the session and user for the others.</summary>
     private sealed record Row(string Outcome, Guid? SessionId, Guid? UserId, DateTime? SessionExpiresAt, string? Email,
-        bool? EmailVerified, string? DisplayName, DateTime? UserCreatedAt)
+        bool? EmailVerified, string? DisplayName, DateTime? UserCreatedAt, string[]? Roles)
     {
+        // Dapper reports text[] as System.Array, which matches no constructor parameter: it builds the row
+        // through this constructor and the init setters instead.
+        private Row() : this("", null, null, null, null, null, null, null, null) { }
+
         public UserResponse? User => UserId is { } id && Email is not null && UserCreatedAt is { } created
-            ? new UserResponse(id, Email, EmailVerified ?? false, DisplayName, DbTime.Utc(created))
+            ? new UserResponse(id, Email, EmailVerified ?? false, DisplayName, DbTime.Utc(created), Roles ?? [])
             : null;
     }
 }

@@ -27,6 +27,7 @@ internal static class SessionEndpoints
             .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.email`, `errors.password`: `required`.")
             .ProducesError(401, ErrorCodes.InvalidCredentials, "Wrong email or password; an unknown email gets the same answer, in the same time.")
             .ProducesError(403, ErrorCodes.EmailNotVerified, "The password was right, but the address is not verified yet.")
+            .ProducesError(403, ErrorCodes.AccountDisabled, "The password was right, but an admin disabled the account.")
             .ProducesError(429, ErrorCodes.AccountLocked);
         auth.MapPost("/refresh", Refresh).WithName("Refresh").AddEndpointFilter<CsrfFilter>()
             .WithSummary("Refresh the access token")
@@ -109,6 +110,11 @@ internal static class SessionEndpoints
         {
             metrics.Signin(AuthMetrics.SigninNotVerified);
             return Problems.Create(403, ErrorCodes.EmailNotVerified, "Verify your email address before signing in");
+        }
+        if (credentials.Disabled)
+        {
+            metrics.Signin(AuthMetrics.SigninDisabled);
+            return Problems.Create(403, ErrorCodes.AccountDisabled, "This account is disabled");
         }
 
         if (hasher.NeedsRehash(credentials.PasswordHash))

@@ -21,6 +21,8 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOpt
         const string sql = $"""
             WITH cleared AS (
                 DELETE FROM signin_failures WHERE email = (SELECT email FROM users WHERE id = @userId)),
+            signed_in AS (
+                UPDATE users SET last_signin_at = @now WHERE id = @userId),
             s AS (
                 INSERT INTO sessions (id, user_id, created_at, last_used_at, idle_expires_at, expires_at, user_agent, ip)
                 VALUES (@id, @userId, @now, @now, @idleExpiresAt, @expiresAt, @UserAgent, @Ip)
@@ -48,9 +50,9 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOpt
     public async Task<UserResponse?> FindLiveSessionUserAsync(Guid sessionId, Guid userId, CancellationToken ct)
     {
         const string sql = """
-            SELECT u.id AS Id, u.email AS Email, u.email_verified_at IS NOT NULL AS EmailVerified, u.display_name AS DisplayName, u.created_at AS CreatedAt
+            SELECT u.id AS Id, u.email AS Email, u.email_verified_at IS NOT NULL AS EmailVerified, u.display_name AS DisplayName, u.created_at AS CreatedAt, u.roles AS Roles
             FROM sessions s JOIN users u ON u.id = s.user_id
-            WHERE s.id = @sessionId AND s.user_id = @userId AND s.revoked_at IS NULL
+            WHERE s.id = @sessionId AND s.user_id = @userId AND s.revoked_at IS NULL AND u.disabled_at IS NULL
               AND s.expires_at > @now AND s.idle_expires_at > @now
             """;
         var now = clock.GetUtcNow();

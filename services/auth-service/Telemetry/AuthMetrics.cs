@@ -16,8 +16,9 @@ public sealed class AuthMetrics
     public const string SigninInvalidCredentials = "invalid_credentials";
     public const string SigninLocked = "locked";
     public const string SigninNotVerified = "not_verified";
+    public const string SigninDisabled = "disabled";
 
-    private static readonly string[] SigninOutcomes = [SigninSucceeded, SigninInvalidCredentials, SigninLocked, SigninNotVerified];
+    private static readonly string[] SigninOutcomes = [SigninSucceeded, SigninInvalidCredentials, SigninLocked, SigninNotVerified, SigninDisabled];
     private static readonly string[] RefreshOutcomes = ["rotated", "grace", "reused", "invalid", "conflict"];
 
     private readonly Counter<long> signins;
