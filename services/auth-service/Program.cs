@@ -6,6 +6,7 @@ using AuthService.Http;
 using AuthService.LinkPages;
 using AuthService.Options;
 using AuthService.Passwords;
+using AuthService.Roles;
 using AuthService.Sessions;
 using AuthService.Telemetry;
 using AuthService.Tokens;
@@ -26,6 +27,7 @@ builder.AddTokens();
 builder.AddPasswords();
 builder.AddSessions();
 builder.AddAccounts(); // accounts and their password flows (forgot, reset, change)
+builder.AddRoles();
 
 var app = builder.Build();
 
@@ -40,6 +42,13 @@ if (args.Contains("rewrap-keys"))
 {
     // Key-encryption key rotation: `dotnet AuthService.dll rewrap-keys` re-seals every stored secret under the newest KEK.
     Environment.ExitCode = await KeyEncryptionCommands.RewrapAsync(app.Services, Console.Out, Console.Error);
+    return;
+}
+
+if (RoleCommands.IsRoleCommand(args))
+{
+    // Bootstrap and repair: `dotnet AuthService.dll grant-role <email> <role>` / `revoke-role <email> <role>`.
+    Environment.ExitCode = await RoleCommands.RunAsync(app.Services, args, Console.Out, Console.Error);
     return;
 }
 

@@ -19,4 +19,14 @@ public static class AuditKinds
     /// <summary>A stored hash replaced at signin: bcrypt → Argon2id, or Argon2id with the configured parameters.</summary>
     public const string PasswordRehashed = "password_rehashed";
     public const string SessionRevoked = "session_revoked";
+    /// <summary>A role granted or revoked (command line: no actor; admin API: the admin is the actor). Details: the role(s).</summary>
+    public const string RoleGranted = "role_granted";
+    public const string RoleRevoked = "role_revoked";
+    /// <summary>Admin API events: <c>actor_id</c> is the admin, <c>user_id</c> the account acted on.</summary>
+    public const string AdminUserCreated = "admin_user_created";
+    public const string AdminUserUpdated = "admin_user_updated";
+    public const string AdminUserDisabled = "admin_user_disabled";
+    public const string AdminUserEnabled = "admin_user_enabled";
+    public const string AdminUserLoggedOut = "admin_user_logged_out";
+    public const string AdminUserDeleted = "admin_user_deleted";
 }

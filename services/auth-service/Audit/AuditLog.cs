@@ -12,14 +12,22 @@ namespace AuthService.Audit;
 internal static class AuditLog
 {
     private const string Insert = """
-        INSERT INTO audit_events (user_id, kind, ip, user_agent, created_at, details)
-        VALUES (@userId, @kind, @Ip, @UserAgent, @now, @details::jsonb)
+        INSERT INTO audit_events (user_id, actor_id, kind, ip, user_agent, created_at, details)
+        VALUES (@userId, @actorId, @kind, @Ip, @UserAgent, @now, @details::jsonb)
         """;
 
     /// <summary>Inside the caller's transaction, so the event commits or rolls back with its cause.</summary>
     public static Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string kind, Guid? userId, RequestOrigin origin,
         DateTimeOffset now, object? details, CancellationToken ct) =>
-        conn.ExecuteAsync(new CommandDefinition(Insert, Parameters(kind, userId, origin, now, details), tx, cancellationToken: ct));
+        conn.ExecuteAsync(new CommandDefinition(Insert, Parameters(kind, userId, null, origin, now, details), tx, cancellationToken: ct));
+
+    /// <summary>
+    /// An event one user (<paramref name="actorId"/>, an admin) caused on another's account (<paramref name="userId"/>),
+    /// inside the caller's transaction. A null actor is an operator at the command line.
+    /// </summary>
+    public static Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string kind, Guid userId, Guid? actorId,
+        RequestOrigin origin, DateTimeOffset now, object? details, CancellationToken ct) =>
+        conn.ExecuteAsync(new CommandDefinition(Insert, Parameters(kind, userId, actorId, origin, now, details), tx, cancellationToken: ct));
 
     public static async Task WriteAsync(NpgsqlDataSource dataSource, string kind, Guid? userId, RequestOrigin origin,
         DateTimeOffset now, object? details, CancellationToken ct)
@@ -28,6 +36,6 @@ internal static class AuditLog
         await WriteAsync(conn, null, kind, userId, origin, now, details, ct);
     }
 
-    private static object Parameters(string kind, Guid? userId, RequestOrigin origin, DateTimeOffset now, object? details) =>
-        new { kind, userId, origin.Ip, origin.UserAgent, now, details = details is null ? null : JsonSerializer.Serialize(details) };
+    private static object Parameters(string kind, Guid? userId, Guid? actorId, RequestOrigin origin, DateTimeOffset now, object? details) =>
+        new { kind, userId, actorId, origin.Ip, origin.UserAgent, now, details = details is null ? null : JsonSerializer.Serialize(details) };
 }
