@@ -1,4 +1,5 @@
 using AuthService.Accounts;
+using AuthService.Admin;
 using AuthService.Data;
 using AuthService.Docs;
 using AuthService.Email;
@@ -28,6 +29,7 @@ builder.AddPasswords();
 builder.AddSessions();
 builder.AddAccounts(); // accounts and their password flows (forgot, reset, change)
 builder.AddRoles();
+builder.AddAdmin(); // the admin API
 
 var app = builder.Build();
 
@@ -63,6 +65,7 @@ api.MapWellKnown();
 api.MapAccounts();
 api.MapSessions();
 api.MapPasswords();
+api.MapAdmin();
 api.MapDevMailbox();
 api.MapApiDocs();
 api.MapLinkPages(); // the pages of the mailed links, when those links lead here

@@ -1,4 +1,5 @@
 using AuthService.Accounts;
+using AuthService.Admin;
 using AuthService.Email;
 using AuthService.Passwords;
 using AuthService.Sessions;
@@ -39,8 +40,39 @@ public static class SchemaCatalog
             "tokens carry them as `roles`; a change shows in tokens from the next refresh.", new[] { "admin" }),
     ];
 
+    private const string RolesRule = "Role names matching `^[a-z][a-z0-9_.:-]{0,63}$`, at most 32 (duplicates are folded).";
+
+    private static readonly PropertyDoc[] AdminUserProperties =
+    [
+        .. UserProperties,
+        new("disabled", "Whether an admin disabled the account.", false),
+        new("disabledAt", "When it was disabled (UTC); null when it is not.", null),
+        new("lastSigninAt", "The last successful signin (UTC); null when never.", "2025-06-02T18:05:00+00:00"),
+        new("activeSessions", "Live sessions (not revoked, not expired).", 2),
+    ];
+
     public static readonly IReadOnlyDictionary<Type, SchemaDoc> Types = new Dictionary<Type, SchemaDoc>
     {
+        [typeof(AdminUserResponse)] = new("A user as the admin API shows it: the user object and its standing.", AdminUserProperties),
+        [typeof(AdminUserPage)] = new("One page of users, newest first.",
+        [
+            new("items", "The users of this page.", new[] { ExampleOf(AdminUserProperties) }),
+            new("nextCursor", "Pass as `cursor` for the next page; null on the last page.", "AAYBn0T3kQAB2k3qZ8Wg3UuO0x2yF1bRwA"),
+        ]),
+        [typeof(CreateUserRequest)] = new("A new account created by an admin.",
+        [
+            new("email", "The address; normalized as at signup. 409 `email_taken` when an account has it.", Email, Required: true),
+            new("password", PasswordRule, Password, Required: true),
+            new("displayName", $"Optional. {DisplayNameRule}", "Ada"),
+            new("roles", $"Optional. {RolesRule}", new[] { "support" }),
+            new("emailVerified", "Optional, default false: whether the address counts as verified (signin needs it).", true),
+        ]),
+        [typeof(UpdateUserRequest)] = new("The fields to change; absent or null members stay as they are.",
+        [
+            new("displayName", DisplayNameRule, "Ada Lovelace"),
+            new("roles", $"The whole new set. {RolesRule} Tokens show it from the user's next refresh.", new[] { "admin", "support" }),
+            new("emailVerified", "Mark the address verified (true) or not (false).", true),
+        ]),
         [typeof(SignupRequest)] = new("A new account: email, password and an optional display name.",
         [
             new("email", "The address to sign up with: trimmed and lower-cased, at most 254 characters, one `@`, a dotted domain, nothing invisible.",

@@ -13,6 +13,9 @@ public static class RateLimits
     /// <summary>Signin, signup, resend-verification and password forgot/reset.</summary>
     public const string Credentials = "credentials";
 
+    /// <summary>The admin API: per client address, ten times <c>RateLimits:PermitLimit</c> (paging a user list is many calls).</summary>
+    public const string Admin = "admin";
+
     /// <summary>Binds and validates the <c>RateLimits</c> section (at startup, naming the key), then the limiter and forwarded headers from it.</summary>
     public static WebApplicationBuilder AddRateLimits(this WebApplicationBuilder builder)
     {
@@ -44,6 +47,11 @@ public static class RateLimits
                 : RateLimitPartition.GetFixedWindowLimiter(
                     http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = options.PermitLimit, Window = options.Window, QueueLimit = 0 }));
+            o.AddPolicy(Admin, http => !options.Enabled
+                ? RateLimitPartition.GetNoLimiter("off")
+                : RateLimitPartition.GetFixedWindowLimiter(
+                    http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = options.PermitLimit * 10, Window = options.Window, QueueLimit = 0 }));
             o.OnRejected = async (context, _) =>
             {
                 var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)

@@ -6,6 +6,10 @@ public static class RevocationReasons
     public const string Logout = "logout";
     public const string LogoutAll = "logout_all";
     public const string Deleted = "deleted";
+    /// <summary>An admin disabled the account.</summary>
+    public const string Disabled = "disabled";
+    /// <summary>An admin logged the user out everywhere.</summary>
+    public const string AdminLogout = "admin_logout";
     public const string PasswordChange = "password_change";
     public const string PasswordReset = "password_reset";
 
