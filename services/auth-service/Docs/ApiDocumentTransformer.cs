@@ -32,6 +32,8 @@ internal sealed class ApiDocumentTransformer : IOpenApiDocumentTransformer
         ("Passwords", "Forgotten password (an emailed reset link) and password change."),
         ("Discovery", "What other services and clients need to find: the service's home, the OpenID discovery document and the " +
             "signing keys (JWKS) that validate access tokens offline."),
+        ("Admin", "Other users' accounts, for callers whose current roles (read from the database on every call, not the " +
+            "token's) hold `admin`: list, search, create, change, disable, log out and delete. Every call is audited with the admin."),
         ("Health", "Probes for orchestrators: liveness and readiness."),
         ("Development", "Only where `DevEndpoints:Enabled` is on (Development by default); 404 elsewhere. Never enable in production."),
     ];

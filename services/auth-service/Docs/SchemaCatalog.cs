@@ -45,10 +45,10 @@ public static class SchemaCatalog
     private static readonly PropertyDoc[] AdminUserProperties =
     [
         .. UserProperties,
-        new("disabled", "Whether an admin disabled the account.", false),
-        new("disabledAt", "When it was disabled (UTC); null when it is not.", null),
+        new("disabled", "Whether an admin disabled the account.", true),
+        new("disabledAt", "When it was disabled (UTC); null when it is not.", "2025-06-03T08:00:00+00:00"),
         new("lastSigninAt", "The last successful signin (UTC); null when never.", "2025-06-02T18:05:00+00:00"),
-        new("activeSessions", "Live sessions (not revoked, not expired).", 2),
+        new("activeSessions", "Live sessions (not revoked, not expired); 0 once disabled.", 0),
     ];
 
     public static readonly IReadOnlyDictionary<Type, SchemaDoc> Types = new Dictionary<Type, SchemaDoc>
