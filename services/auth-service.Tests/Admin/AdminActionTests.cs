@@ -153,6 +153,26 @@ public sealed class AdminActionTests(AuthServiceFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Create_WithoutPassword_MailsAnInvitation_WhoseResetLinkSetsThePassword()
+    {
+        var admin = await kit.AdminAsync();
+        var email = AuthClient.NewEmail("invited");
+
+        var created = await kit.SendAsync(admin.SignedIn, HttpMethod.Post, "/admin/users", new { email, roles = new[] { "support" } });
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        await ProblemAssert.IsProblemAsync(await kit.Client.SigninRawAsync(email), HttpStatusCode.Unauthorized, "invalid_credentials");
+        var mail = Assert.Single(await kit.Client.WaitForEmailsAsync(email, 1));
+        Assert.Contains("invited", mail.GetProperty("subject").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("7 days", mail.GetProperty("text").GetString());
+        var token = await kit.Client.TokenFromEmailAsync(email, "reset-password");
+        Assert.Equal(HttpStatusCode.NoContent, (await kit.Client.PostJsonAsync("/auth/password/reset",
+            new { token, newPassword = AuthClient.DefaultPassword })).StatusCode);
+        var signedIn = await kit.Client.SigninAsync(email); // the link proved the address
+        Assert.Equal("""["support"]""", Jwt.Payload(signedIn.AccessToken)["roles"]!.ToJsonString());
+    }
+
+    [Fact]
     public async Task Delete_RemovesTheUserAndSessions_AuditKeepsEventsWithoutPersonalData()
     {
         var admin = await kit.AdminAsync();

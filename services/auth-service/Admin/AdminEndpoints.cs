@@ -43,11 +43,13 @@ internal static class AdminEndpoints
             .ProducesError(404, ErrorCodes.NotFound, "No user has that id (or it is not a UUID).");
         users.MapPost("", Create).WithName("AdminCreateUser")
             .WithSummary("Create a user")
-            .WithDescription("Creates an account with a password the admin chose. `emailVerified` defaults to false: the user then " +
-                "verifies through the usual resend-verification flow before signing in.")
+            .WithDescription("Creates an account. With `password`, the admin chose it; `emailVerified` defaults to false, and the user " +
+                "then verifies through resend-verification before signing in. Without `password`, an invitation mail goes to the address " +
+                "with a set-password link (`{Auth:AppBaseUrl}/reset-password?token=…`, valid `Auth:InvitationLifetime`, default 7 days); " +
+                "setting the password through it also verifies the address.")
             .WithResponseDescription(201, "Created; `Location` names the user.")
             .WithResponseHeader(201, "Location", "`/admin/users/{id}` of the new user.")
-            .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.email`, `errors.password` (`required` and the password rule), " +
+            .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.email`, `errors.password` (the password rule; `required` when empty), " +
                 "`errors.displayName`, `errors.roles` (`invalid_format`, `too_many`).")
             .ProducesError(409, ErrorCodes.EmailTaken);
         users.MapPatch("/{id}", Update).WithName("AdminUpdateUser")
@@ -123,16 +125,19 @@ internal static class AdminEndpoints
         var email = EmailAddress.Normalize(request.Email);
         if (string.IsNullOrEmpty(request.Email)) errors["email"] = [FieldErrors.Required];
         else if (email is null) errors["email"] = [FieldErrors.InvalidFormat];
-        if (string.IsNullOrEmpty(request.Password)) errors["password"] = [FieldErrors.Required];
+        if (request.Password is null) { } // an invitation: the user chooses the password through the mailed link
+        else if (request.Password.Length == 0) errors["password"] = [FieldErrors.Required];
         else if (policy.Check(request.Password, email) is { Count: > 0 } passwordErrors) errors["password"] = [.. passwordErrors];
         if (FieldErrors.CheckDisplayName(request.DisplayName, out var displayName) is { } nameError) errors["displayName"] = [nameError];
         string[] roles = [];
         if (request.Roles is not null && RoleNames.Check(request.Roles, out roles) is { } rolesError) errors["roles"] = [rolesError];
         if (errors.Count > 0) return Problems.Validation(errors);
 
-        var hash = await hasher.HashAsync(request.Password!, ct);
+        // An invitee gets the hash of a random secret nobody knows: the account has no usable password until the link sets one.
+        var invite = request.Password is null;
+        var hash = await hasher.HashAsync(invite ? OpaqueToken.New() : request.Password!, ct);
         var admin = http.GetAuthenticatedUser().User.Id;
-        var id = await store.CreateAsync(email!, hash, displayName, roles, request.EmailVerified ?? false, admin, RequestOrigin.From(http), ct);
+        var id = await store.CreateAsync(email!, hash, displayName, roles, request.EmailVerified ?? false, invite, admin, RequestOrigin.From(http), ct);
         if (id is null) return Problems.Create(409, ErrorCodes.EmailTaken, "A user with this email exists");
         return TypedResults.Created($"/admin/users/{id}", await store.FindAsync(id.Value, ct));
     }

@@ -1,5 +1,6 @@
 using AuthService.Audit;
 using AuthService.Data;
+using AuthService.Email;
 using AuthService.Sessions;
 using AuthService.Shared;
 using Dapper;
@@ -55,9 +56,12 @@ internal sealed class AdminUserStore(NpgsqlDataSource dataSource, TimeProvider c
         return row?.ToResponse();
     }
 
-    /// <summary>Null when the email is taken (the unique index decides, so two creates at once cannot both win).</summary>
+    /// <summary>
+    /// Null when the email is taken (the unique index decides, so two creates at once cannot both win). With
+    /// <paramref name="invite"/> an invitation mail is queued in the same transaction.
+    /// </summary>
     public async Task<Guid?> CreateAsync(string email, string passwordHash, string? displayName, string[] roles, bool emailVerified,
-        Guid actorId, RequestOrigin origin, CancellationToken ct)
+        bool invite, Guid actorId, RequestOrigin origin, CancellationToken ct)
     {
         const string sql = """
             INSERT INTO users (id, email, password_hash, email_verified_at, display_name, created_at, updated_at, roles)
@@ -75,7 +79,8 @@ internal sealed class AdminUserStore(NpgsqlDataSource dataSource, TimeProvider c
         {
             return null;
         }
-        await AuditLog.WriteAsync(conn, tx, AuditKinds.AdminUserCreated, id, actorId, origin, now, new { roles, emailVerified }, ct);
+        if (invite) await OutboxStore.EnqueueAsync(conn, tx, email, InvitationMail.KindName, id, null, now, ct);
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.AdminUserCreated, id, actorId, origin, now, new { roles, emailVerified, invited = invite }, ct);
         await tx.CommitAsync(ct);
         return id;
     }

@@ -62,7 +62,7 @@ public static class SchemaCatalog
         [typeof(CreateUserRequest)] = new("A new account created by an admin.",
         [
             new("email", "The address; normalized as at signup. 409 `email_taken` when an account has it.", Email, Required: true),
-            new("password", PasswordRule, Password, Required: true),
+            new("password", $"Optional: without it, an invitation mail lets the user choose one. {PasswordRule}", Password),
             new("displayName", $"Optional. {DisplayNameRule}", "Ada"),
             new("roles", $"Optional. {RolesRule}", new[] { "support" }),
             new("emailVerified", "Optional, default false: whether the address counts as verified (signin needs it).", true),

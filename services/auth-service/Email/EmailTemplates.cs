@@ -25,6 +25,14 @@ public sealed class EmailTemplates(string productName, string appBaseUrl, TimeSp
         "Choose a new password", Link("reset-password", token),
         $"The link is valid for {Describe(resetLifetime)} and can be used once. If you did not ask for it, ignore this email.");
 
+    /// <summary>An admin created the account without a password: the link is a reset link that sets the first one.</summary>
+    public EmailMessage Invitation(string to, string token, TimeSpan lifetime) => ActionEmail(to,
+        $"You are invited to {productName}",
+        $"An administrator created a {productName} account for this address.",
+        "Choose your password", Link("reset-password", token),
+        $"The link is valid for {(lifetime.TotalDays >= 1 && lifetime.TotalDays % 1 == 0 ? Plural((int)lifetime.TotalDays, "day") : Describe(lifetime))} " +
+        "and can be used once. If you did not expect it, ignore this email.");
+
     public EmailMessage PasswordChanged(string to) => Notice(to,
         $"Your {productName} password was changed",
         "The password of your account was just changed and your other sessions were signed out. " +

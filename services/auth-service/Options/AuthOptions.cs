@@ -26,6 +26,9 @@ public sealed class AuthOptions
     public TimeSpan VerifyEmailTokenLifetime { get; set; } = TimeSpan.FromHours(24);
     public TimeSpan ResetPasswordTokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>The set-password link of an admin's invitation (a reset token that lives longer: the invitee may be away).</summary>
+    public TimeSpan InvitationLifetime { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>How long a refresh waits for its turn on a busy session before 409.</summary>
     public TimeSpan RefreshLockTimeout { get; set; } = TimeSpan.FromSeconds(3);
 

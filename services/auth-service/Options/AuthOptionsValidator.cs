@@ -31,6 +31,7 @@ public sealed class AuthOptionsValidator(IHostEnvironment environment) : IValida
         Positive(o.SessionLifetime, "Auth:SessionLifetime");
         Positive(o.VerifyEmailTokenLifetime, "Auth:VerifyEmailTokenLifetime");
         Positive(o.ResetPasswordTokenLifetime, "Auth:ResetPasswordTokenLifetime");
+        Positive(o.InvitationLifetime, "Auth:InvitationLifetime");
         Positive(o.RefreshLockTimeout, "Auth:RefreshLockTimeout");
         if (o.RefreshReuseGrace < TimeSpan.Zero) errors.Add("Auth:RefreshReuseGrace must not be negative.");
 
