@@ -54,6 +54,7 @@ api.MapWellKnown();
 api.MapAccounts();
 api.MapSessions();
 api.MapPasswords();
+api.MapEmailChange();
 api.MapDevMailbox();
 api.MapApiDocs();
 api.MapLinkPages(); // the pages of the mailed links, when those links lead here

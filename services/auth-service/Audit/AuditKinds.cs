@@ -19,4 +19,8 @@ public static class AuditKinds
     /// <summary>A stored hash replaced at signin: bcrypt → Argon2id, or Argon2id with the configured parameters.</summary>
     public const string PasswordRehashed = "password_rehashed";
     public const string SessionRevoked = "session_revoked";
+    public const string EmailChangeRequested = "email_change_requested";
+    /// <summary>A wrong password on an email change; counts toward the email's lockout like signin_failed.</summary>
+    public const string EmailChangeFailed = "email_change_failed";
+    public const string EmailChanged = "email_changed";
 }
