@@ -89,5 +89,17 @@ internal sealed class EmailChangeStore(NpgsqlDataSource dataSource, EmailTemplat
         return user.ToResponse();
     }
 
+    /// <summary>The address a live email-change link confirms (reading only, for its page), or null.</summary>
+    public async Task<string?> FindNewEmailAsync(string token, CancellationToken ct)
+    {
+        const string sql = $"""
+            SELECT new_email FROM email_tokens
+            WHERE token_hash = @tokenHash AND purpose = '{EmailTokenPurposes.EmailChange}' AND used_at IS NULL AND expires_at > @now
+            """;
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await conn.QuerySingleOrDefaultAsync<string>(new CommandDefinition(sql,
+            new { tokenHash = OpaqueToken.Hash(token), now = clock.GetUtcNow() }, cancellationToken: ct));
+    }
+
     private sealed record Link(Guid UserId, string NewEmail);
 }
