@@ -55,6 +55,7 @@ api.MapAccounts();
 api.MapSessions();
 api.MapPasswords();
 api.MapEmailChange();
+api.MapDeleteMe();
 api.MapDevMailbox();
 api.MapApiDocs();
 api.MapLinkPages(); // the pages of the mailed links, when those links lead here

@@ -23,4 +23,7 @@ public static class AuditKinds
     /// <summary>A wrong password on an email change; counts toward the email's lockout like signin_failed.</summary>
     public const string EmailChangeFailed = "email_change_failed";
     public const string EmailChanged = "email_changed";
+    /// <summary>A wrong password on a self-service deletion; counts toward the email's lockout like signin_failed.</summary>
+    public const string AccountDeleteFailed = "account_delete_failed";
+    public const string AccountDeleted = "account_deleted";
 }

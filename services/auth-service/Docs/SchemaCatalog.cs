@@ -85,6 +85,11 @@ public static class SchemaCatalog
         [
             new("token", "The `token` of the emailed link `{Auth:AppBaseUrl}/confirm-email-change?token=…`.", EmailToken, Required: true),
         ]),
+        [typeof(DeleteMeRequest)] = new("The password, to delete the signed-in account.",
+        [
+            new("password", "The account's password; a wrong one counts toward the email's lockout.", Password, Required: true),
+            new("code", "A second-factor code; reserved until second factors exist (ignored today).", "123456"),
+        ]),
         [typeof(MessageResponse)] = new("A deliberately vague confirmation: the same whether or not an account exists.",
         [
             new("message", "Human-readable; do not parse.", "Check your inbox to verify your email address."),

@@ -51,6 +51,11 @@ public sealed class EmailTemplates(string productName, string appBaseUrl, TimeSp
         "Your account now uses a new email address and all its sessions were signed out. " +
         "If this was not you, contact support.");
 
+    public EmailMessage AccountDeleted(string to) => Notice(to,
+        $"Your {productName} account was deleted",
+        "Your account and its data were deleted and every session was signed out. You can sign up again with this address " +
+        "at any time. If this was not you, contact support.");
+
     public EmailMessage SessionRevokedForReuse(string to, string? device, string? ip) => Notice(to,
         $"We signed out one of your {productName} sessions",
         $"A sign-in token of your session on \"{device ?? "an unknown device"}\" (IP {ip ?? "unknown"}) was used twice, " +
