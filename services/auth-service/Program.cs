@@ -66,6 +66,8 @@ api.MapAccounts();
 api.MapSessions();
 api.MapPasswords();
 api.MapAdmin();
+api.MapEmailChange();
+api.MapDeleteMe();
 api.MapDevMailbox();
 api.MapApiDocs();
 api.MapLinkPages(); // the pages of the mailed links, when those links lead here

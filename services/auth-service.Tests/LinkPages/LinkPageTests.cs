@@ -134,9 +134,39 @@ public sealed partial class LinkPageTests(LinkPagesFixture fixture) : IClassFixt
         Assert.Contains("This link does not work", used);
     }
 
+    [Fact]
+    public async Task ConfirmEmailChangeLink_LeadsToTheServicesPage_WhoseGetOnlyShowsAButton_AndWhosePostMovesTheAccount()
+    {
+        var email = await client.CreateVerifiedUserAsync();
+        var session = await client.SigninAsync(email);
+        var newEmail = AuthClient.NewEmail("moved");
+        Assert.Equal(HttpStatusCode.Accepted, (await client.SendWithBearerAsync(HttpMethod.Post, "/auth/email/change", session.AccessToken,
+            new { newEmail, password = AuthClient.DefaultPassword })).StatusCode);
+        await client.WaitForBackgroundWorkAsync();
+        var token = await client.TokenFromEmailAsync(newEmail, "confirm-email-change");
+        var link = $"{AuthServiceFactory.Issuer}/confirm-email-change?token={token}";
+        Assert.Contains(await client.EmailsAsync(newEmail), m => m.GetProperty("text").GetString()!.Contains(link, StringComparison.Ordinal));
+
+        var html = await PageAsync(await client.Http.GetAsync(new Uri(link).PathAndQuery), HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.OK, (await client.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(link).PathAndQuery))).StatusCode);
+        Assert.Contains("""<form method="post" action="/confirm-email-change">""", html);
+        Assert.Equal(token, HiddenToken().Match(html).Groups["token"].Value);
+        Assert.Contains(newEmail, html);
+        await using (var db = client.OpenDatabase())
+            Assert.Equal(1, await db.ExecuteScalarAsync<long>("SELECT count(*) FROM users WHERE email = @email", new { email }));
+
+        var done = await PageAsync(await PostFormAsync("/confirm-email-change", ("token", token)), HttpStatusCode.OK);
+        Assert.Contains($"Your account now uses {newEmail}", done);
+        await client.SigninAsync(newEmail);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetWithBearerAsync("/auth/me", session.AccessToken)).StatusCode);
+        var again = await PageAsync(await PostFormAsync("/confirm-email-change", ("token", token)), HttpStatusCode.BadRequest);
+        Assert.Contains("This link does not work", again);
+    }
+
     [Theory]
     [InlineData("/verify-email")]
     [InlineData("/reset-password")]
+    [InlineData("/confirm-email-change")]
     public async Task Get_WithoutOrWithAHostileToken_ShowsAnEscapedPage_NeverA500(string path)
     {
         var missing = await PageAsync(await client.Http.GetAsync(path), HttpStatusCode.BadRequest);
@@ -156,6 +186,7 @@ public sealed partial class LinkPageTests(LinkPagesFixture fixture) : IClassFixt
     [Theory]
     [InlineData("/verify-email")]
     [InlineData("/reset-password")]
+    [InlineData("/confirm-email-change")]
     public async Task Post_HostileForms_GetAPageOrTheContractsProblem_NeverA500(string path)
     {
         // Forms with bad values: the broken-link page.

@@ -9,9 +9,10 @@ internal static class EmailLinks
 {
     public const string VerifyKind = "verify_email";
     public const string ResetKind = "password_reset";
+    public const string EmailChangeKind = "email_change";
 
-    /// <summary>Every kind that carries such a link (an email-change confirmation joins them when it exists).</summary>
-    public static readonly string[] AllKinds = [VerifyKind, ResetKind];
+    /// <summary>Every kind that carries such a link.</summary>
+    public static readonly string[] AllKinds = [VerifyKind, ResetKind, EmailChangeKind];
 
     /// <summary>
     /// After the account's credential changed (password change or reset): every open email token of

@@ -174,7 +174,7 @@ internal static class AdminEndpoints
         ActAsync(id, http, forbidSelf: false, (userId, admin, origin) => store.LogoutEverywhereAsync(userId, admin, origin, ct));
 
     public static Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpContext http, AdminUserStore store, CancellationToken ct) =>
-        ActAsync(id, http, forbidSelf: true, (userId, admin, origin) => store.DeleteAsync(userId, admin, origin, ct));
+        ActAsync(id, http, forbidSelf: true, (userId, admin, _) => store.DeleteAsync(userId, admin, ct));
 
     /// <summary>The shape of the 204 actions: a UUID or 404, not oneself where that would lock the admin out, 404 when gone.</summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> ActAsync(string id, HttpContext http, bool forbidSelf,

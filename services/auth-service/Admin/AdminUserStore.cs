@@ -1,3 +1,4 @@
+using AuthService.Accounts;
 using AuthService.Audit;
 using AuthService.Data;
 using AuthService.Email;
@@ -9,7 +10,7 @@ using Npgsql;
 namespace AuthService.Admin;
 
 /// <summary>The admin API's reads and writes of other users' accounts; every write audited with the admin as actor.</summary>
-internal sealed class AdminUserStore(NpgsqlDataSource dataSource, TimeProvider clock)
+internal sealed class AdminUserStore(NpgsqlDataSource dataSource, TimeProvider clock, AccountDeletion deletion)
 {
     private const string UniqueViolation = "23505";
 
@@ -158,13 +159,13 @@ internal sealed class AdminUserStore(NpgsqlDataSource dataSource, TimeProvider c
         return true;
     }
 
-    public async Task<bool> DeleteAsync(Guid id, Guid actorId, RequestOrigin origin, CancellationToken ct)
+    /// <summary>The self-service deletion's own (<see cref="AccountDeletion"/>): the same erasure and goodbye mail.</summary>
+    public async Task<bool> DeleteAsync(Guid id, Guid actorId, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        if (!await AccountDeletion.DeleteAsync(conn, tx, id, ct)) return false;
-        await AccountDeletion.AuditAsync(conn, tx, id, actorId, origin, now, ct);
+        if (await deletion.DeleteAsync(conn, tx, id, actorId, now, ct) is null) return false;
         await tx.CommitAsync(ct);
         return true;
     }

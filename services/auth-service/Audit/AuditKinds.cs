@@ -29,4 +29,11 @@ public static class AuditKinds
     public const string AdminUserEnabled = "admin_user_enabled";
     public const string AdminUserLoggedOut = "admin_user_logged_out";
     public const string AdminUserDeleted = "admin_user_deleted";
+    public const string EmailChangeRequested = "email_change_requested";
+    /// <summary>A wrong password on an email change; counts toward the email's lockout like signin_failed.</summary>
+    public const string EmailChangeFailed = "email_change_failed";
+    public const string EmailChanged = "email_changed";
+    /// <summary>A wrong password on a self-service deletion; counts toward the email's lockout like signin_failed.</summary>
+    public const string AccountDeleteFailed = "account_delete_failed";
+    public const string AccountDeleted = "account_deleted";
 }

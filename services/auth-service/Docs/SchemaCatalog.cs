@@ -110,6 +110,20 @@ public static class SchemaCatalog
             new("currentPassword", "The password in use now; a wrong one counts toward the email's lockout.", Password, Required: true),
             new("newPassword", PasswordRule, "a new and rather long passphrase", Required: true),
         ]),
+        [typeof(EmailChangeRequest)] = new("The new email address and the current password.",
+        [
+            new("newEmail", "The address to move the account to; normalized as at signup.", "ada.new@example.com", Required: true),
+            new("password", "The account's password; a wrong one counts toward the current email's lockout.", Password, Required: true),
+        ]),
+        [typeof(ConfirmEmailChangeRequest)] = new("The token of an email-change link.",
+        [
+            new("token", "The `token` of the emailed link `{Auth:AppBaseUrl}/confirm-email-change?token=…`.", EmailToken, Required: true),
+        ]),
+        [typeof(DeleteMeRequest)] = new("The password, to delete the signed-in account.",
+        [
+            new("password", "The account's password; a wrong one counts toward the email's lockout.", Password, Required: true),
+            new("code", "A second-factor code; reserved until second factors exist (ignored today).", "123456"),
+        ]),
         [typeof(MessageResponse)] = new("A deliberately vague confirmation: the same whether or not an account exists.",
         [
             new("message", "Human-readable; do not parse.", "Check your inbox to verify your email address."),

@@ -38,6 +38,32 @@ public sealed class EmailTemplates(string productName, string appBaseUrl, TimeSp
         "The password of your account was just changed and your other sessions were signed out. " +
         "If this was not you, reset your password now.");
 
+    public EmailMessage ConfirmEmailChange(string to, string token) => ActionEmail(to,
+        $"Confirm your new email for {productName}",
+        "Somebody signed in to an account asked to use this address for it from now on.",
+        "Confirm the new address", Link("confirm-email-change", token),
+        "The link is valid for 1 hour and can be used once. If you did not ask for it, ignore this email.");
+
+    public EmailMessage EmailChangeRequested(string to) => Notice(to,
+        $"A change of your {productName} email was requested",
+        "Somebody signed in to your account asked to move it to another email address. Nothing changes until the link " +
+        "mailed to the new address is followed. If this was not you, change your password now.");
+
+    public EmailMessage EmailChangeOnTakenAddress(string to) => Notice(to,
+        $"Someone tried to move a {productName} account to your email",
+        "Somebody signed in to another account asked to use this address, which already has an account. " +
+        "Nothing has changed; you can ignore this email.");
+
+    public EmailMessage EmailChanged(string to) => Notice(to,
+        $"Your {productName} email was changed",
+        "Your account now uses a new email address and all its sessions were signed out. " +
+        "If this was not you, contact support.");
+
+    public EmailMessage AccountDeleted(string to) => Notice(to,
+        $"Your {productName} account was deleted",
+        "Your account and its data were deleted and every session was signed out. You can sign up again with this address " +
+        "at any time. If this was not you, contact support.");
+
     public EmailMessage SessionRevokedForReuse(string to, string? device, string? ip) => Notice(to,
         $"We signed out one of your {productName} sessions",
         $"A sign-in token of your session on \"{device ?? "an unknown device"}\" (IP {ip ?? "unknown"}) was used twice, " +

@@ -18,9 +18,11 @@ internal static class LinkPagesRegistration
         var pages = app.MapGroup("").ExcludeFromDescription();
         pages.MapMethods(VerifyEmailPage.Path, ["GET", "HEAD"], VerifyEmailPage.ShowAsync);
         pages.MapMethods(ResetPasswordPage.Path, ["GET", "HEAD"], ResetPasswordPage.ShowAsync);
+        pages.MapMethods(ConfirmEmailChangePage.Path, ["GET", "HEAD"], ConfirmEmailChangePage.ShowAsync);
         var forms = pages.MapGroup("").RequireRateLimiting(RateLimits.Credentials).AddEndpointFilter(LinkPage.ReadAsync);
         forms.MapPost(VerifyEmailPage.Path, VerifyEmailPage.SubmitAsync);
         forms.MapPost(ResetPasswordPage.Path, ResetPasswordPage.SubmitAsync);
+        forms.MapPost(ConfirmEmailChangePage.Path, ConfirmEmailChangePage.SubmitAsync);
         return app;
     }
 }

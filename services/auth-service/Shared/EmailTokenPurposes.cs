@@ -5,4 +5,5 @@ public static class EmailTokenPurposes
 {
     public const string Verify = "verify";
     public const string Reset = "reset";
+    public const string EmailChange = "email_change";
 }

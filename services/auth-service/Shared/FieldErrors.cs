@@ -8,6 +8,8 @@ public static class FieldErrors
     public const string TooLong = "too_long";
     public const string TooShort = "too_short";
     public const string Mismatch = "mismatch";
+    /// <summary>The new value equals the current one (an email change to the address in use).</summary>
+    public const string Unchanged = "unchanged";
 
     /// <summary>displayName: trimmed, 1–100 characters, nothing invisible except inside emoji sequences.</summary>
     public static string? CheckDisplayName(string? value, out string? trimmed)

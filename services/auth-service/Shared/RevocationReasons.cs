@@ -12,6 +12,7 @@ public static class RevocationReasons
     public const string AdminLogout = "admin_logout";
     public const string PasswordChange = "password_change";
     public const string PasswordReset = "password_reset";
+    public const string EmailChange = "email_change";
 
     /// <summary>Written by <c>rotate_refresh_token_v2</c> (Sessions/rotate_refresh_token_v2.sql) as a literal; a test checks it matches.</summary>
     public const string RefreshTokenReused = "refresh_token_reused";

@@ -1,0 +1,60 @@
+using AuthService.Audit;
+using AuthService.Docs;
+using AuthService.Http;
+using AuthService.Passwords;
+using AuthService.Sessions;
+using AuthService.Shared;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+
+namespace AuthService.Accounts;
+
+/// <summary>DELETE /auth/me: the signed-in user deletes their own account.</summary>
+internal static class DeleteMeEndpoints
+{
+    public static IEndpointRouteBuilder MapDeleteMe(this IEndpointRouteBuilder app)
+    {
+        app.MapDelete("/auth/me", DeleteMe).WithName("DeleteMe").WithTags("Accounts").RequireAuthorization()
+            .RequireRateLimiting(RateLimits.Credentials) // it checks a password
+            .WithSummary("Delete the signed-in account")
+            .WithDescription("Checks the password (counted toward the email's lockout like a signin), then deletes the account and " +
+                "everything that references it in one transaction: sessions, refresh tokens, email links, pending signups and " +
+                "unsent mails. The audit trail keeps the account's events under its id with ip, user agent and addresses removed. " +
+                "The refresh cookie is cleared and a goodbye mail goes to the address, which can sign up again afterwards.")
+            .WithResponseDescription(204, "Deleted.")
+            .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.password`: `required`.")
+            .ProducesError(401, ErrorCodes.InvalidCredentials, "The password is wrong (counted toward the lockout).")
+            .ProducesError(429, ErrorCodes.AccountLocked)
+            .ClearsRefreshCookie(204);
+        return app;
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteMe(
+        [FromBody] DeleteMeRequest request, HttpContext http, PasswordStore passwords, Argon2id hasher, SigninLockout lockout,
+        AccountDeletion deletion, RefreshCookie cookie, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(request.Password))
+            return Problems.Validation(new Dictionary<string, string[]> { ["password"] = [FieldErrors.Required] });
+
+        var caller = http.GetAuthenticatedUser();
+        var attempt = await lockout.BeginAttemptAsync(caller.User.Email, ct);
+        if (!attempt.Admitted) return SigninLockout.Locked(http.Response, attempt);
+        var hash = await passwords.FindPasswordHashAsync(caller.User.Id, ct);
+        if (hash is null || !await hasher.VerifyAsync(hash, request.Password, ct))
+        {
+            await lockout.AuditFailedCheckAsync(AuditKinds.AccountDeleteFailed, caller.User.Email, caller.User.Id, attempt,
+                RequestOrigin.From(http), caller.SessionId);
+            return Problems.Create(401, ErrorCodes.InvalidCredentials, "The password is not correct");
+        }
+
+        await using (var conn = await dataSource.OpenConnectionAsync(ct))
+        await using (var tx = await conn.BeginTransactionAsync(ct))
+        {
+            await deletion.DeleteAsync(conn, tx, caller.User.Id, caller.User.Id, clock.GetUtcNow(), ct);
+            await tx.CommitAsync(ct);
+        }
+        cookie.Clear(http.Response);
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,5 @@
+using AuthService.Http;
+
+namespace AuthService.Accounts;
+
+public sealed record EmailChangeRequest(string? NewEmail, string? Password) : JsonRequest;
