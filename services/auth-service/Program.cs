@@ -3,6 +3,7 @@ using AuthService.Data;
 using AuthService.Docs;
 using AuthService.Email;
 using AuthService.Http;
+using AuthService.Import;
 using AuthService.LinkPages;
 using AuthService.Options;
 using AuthService.Passwords;
@@ -26,6 +27,7 @@ builder.AddTokens();
 builder.AddPasswords();
 builder.AddSessions();
 builder.AddAccounts(); // accounts and their password flows (forgot, reset, change)
+builder.AddImport(); // users from other systems: the import-users command and POST /admin/users/import
 
 var app = builder.Build();
 
@@ -40,6 +42,13 @@ if (args.Contains("rewrap-keys"))
 {
     // Key-encryption key rotation: `dotnet AuthService.dll rewrap-keys` re-seals every stored secret under the newest KEK.
     Environment.ExitCode = await KeyEncryptionCommands.RewrapAsync(app.Services, Console.Out, Console.Error);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "import-users")
+{
+    // Migration from another system: `dotnet AuthService.dll import-users <file.jsonl>` (docs/migrating.md).
+    Environment.ExitCode = await ImportUsersCommand.RunAsync(app.Services, args.ElementAtOrDefault(1), Console.Out, Console.Error);
     return;
 }
 

@@ -19,4 +19,6 @@ public static class AuditKinds
     /// <summary>A stored hash replaced at signin: bcrypt → Argon2id, or Argon2id with the configured parameters.</summary>
     public const string PasswordRehashed = "password_rehashed";
     public const string SessionRevoked = "session_revoked";
+    /// <summary>A user created by import (CLI or admin API); details: source, passwordFormat, emailVerified (never the hash).</summary>
+    public const string UserImported = "user_imported";
 }
