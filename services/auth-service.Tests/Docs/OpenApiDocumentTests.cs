@@ -62,7 +62,7 @@ public sealed class OpenApiDocumentTests(AuthServiceFixture fixture) : IClassFix
             Assert.All(operation.GetProperty("tags").EnumerateArray(), t => Assert.True(tags.ContainsKey(t.GetString()!), $"{name}: tag {t} undescribed"));
             Assert.True(operation.TryGetProperty("security", out var security), $"{name}: security not stated (public operations say [])");
             var bearer = security.EnumerateArray().Any(r => r.TryGetProperty("Bearer", out _));
-            Assert.True(bearer == path is "/auth/me" or "/auth/logout-all" or "/auth/password/change" or "/auth/sessions" or "/auth/sessions/{id}",
+            Assert.True(bearer == path is "/admin/users/import" or "/auth/me" or "/auth/logout-all" or "/auth/password/change" or "/auth/sessions" or "/auth/sessions/{id}",
                 $"{name}: bearer requirement {bearer}");
             foreach (var (status, response) in document.Responses(operation))
             {
@@ -126,6 +126,7 @@ public sealed class OpenApiDocumentTests(AuthServiceFixture fixture) : IClassFix
             ["/auth/signup"] = ["email", "password"], ["/auth/verify-email"] = ["token"], ["/auth/resend-verification"] = ["email"],
             ["/auth/signin"] = ["email", "password"], ["/auth/me"] = ["displayName"], ["/auth/password/forgot"] = ["email"],
             ["/auth/password/reset"] = ["newPassword", "token"], ["/auth/password/change"] = ["currentPassword", "newPassword"],
+            ["/admin/users/import"] = ["users"],
         };
         var withBodies = document.Operations().Where(o => o.Operation.TryGetProperty("requestBody", out _)).ToList();
         Assert.Equal(expectedRequired.Keys.Order(), withBodies.Select(o => o.Path).Order());
@@ -161,7 +162,7 @@ public sealed class OpenApiDocumentTests(AuthServiceFixture fixture) : IClassFix
         foreach (var schema in schemas.EnumerateObject()) Walk(schema.Name, schema.Value);
 
         Assert.Equal(
-            ["OutboxEmail.sentAt", "RootLinks.demo", "RootLinks.docs", "SessionResponse.ip", "SessionResponse.userAgent", "UserResponse.displayName"],
+            ["ImportSkipped.email", "OutboxEmail.sentAt", "RootLinks.demo", "RootLinks.docs", "SessionResponse.ip", "SessionResponse.userAgent", "UserResponse.displayName"],
             nullable.Order());
     }
 

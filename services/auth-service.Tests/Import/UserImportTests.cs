@@ -146,7 +146,7 @@ public sealed class UserImportTests(AuthServiceFixture fixture) : IClassFixture<
         var run = await RunCommandAsync(path);
 
         Assert.Equal(1, run.ExitCode);
-        foreach (var expected in new[] { "line 2: invalid_json", "line 3: invalid_utf8", "line 4: line_too_long", "line 6: invalid_json", "line 7: invalid_email (bad address)", "line 8: invalid_json" })
+        foreach (var expected in new[] { "line 2: invalid_json", "line 3: invalid_utf8", "line 4: line_too_long", "line 6: unknown_member", "line 7: invalid_email (bad address)", "line 8: invalid_json" })
             Assert.Contains(expected, run.Error);
         Assert.DoesNotContain("line 5", run.Error);
         Assert.DoesNotContain("$2b$", run.Error + run.Output);

@@ -15,6 +15,8 @@ public static class ImportSkipReasons
     public const string CreatedAtInFuture = "created_at_in_future";
     // Only from the CLI's reader:
     public const string InvalidJson = "invalid_json";
+    /// <summary>A member the import does not know (say <c>password_hash</c>): refused rather than imported without it.</summary>
+    public const string UnknownMember = "unknown_member";
     public const string InvalidUtf8 = "invalid_utf8";
     public const string LineTooLong = "line_too_long";
 }

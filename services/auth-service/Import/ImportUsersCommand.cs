@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using System.Text.Unicode;
 using AuthService.Data;
 using AuthService.Shared;
@@ -19,11 +18,7 @@ public static class ImportUsersCommand
     /// <summary>A user object is a few hundred bytes; a longer line is refused unread.</summary>
     public const int MaxLineBytes = 16 * 1024;
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        // A misspelt member (password_hash) must not import a user without their password.
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static async Task<int> RunAsync(IServiceProvider services, string? path, TextWriter output, TextWriter error, CancellationToken ct = default)
     {
@@ -62,6 +57,8 @@ public static class ImportUsersCommand
                 user = null;
             }
             if (user is null) { await RefuseAsync(lines, null, ImportSkipReasons.InvalidJson); continue; }
+            // A misspelt member (password_hash) must not import a user without their password.
+            if (user.UnknownMembers is { Count: > 0 }) { await RefuseAsync(lines, user.Email, ImportSkipReasons.UnknownMember); continue; }
             batch.Add(user);
             batchLines.Add(lines);
             if (batch.Count == UserImporter.MaxBatch) await FlushAsync();
