@@ -9,7 +9,7 @@ export AUTH_DEV_PG_PORT := $(PG_PORT)
 # remove their own containers, also when the test host dies (Infrastructure/ExitCleanup.cs).
 export TESTCONTAINERS_RYUK_DISABLED ?= true
 
-.PHONY: run test test-fast image publish pack compat bench build restore format lint db-start db-stop deps deps-run deps-test validate-deploy lint-openapi openapi clean
+.PHONY: run test test-fast image publish pack compat bench bench-import build restore format lint db-start db-stop deps deps-run deps-test validate-deploy lint-openapi openapi clean
 
 ## run: local PostgreSQL under .data/ + the service on http://localhost:8080 (Development)
 run: deps-run restore db-start
@@ -107,6 +107,10 @@ deps: deps-test
 
 clean:
 	dotnet clean >/dev/null; rm -rf .data artifacts
+
+## bench-import: import-users on 100,000 generated users (IMPORT_USERS=…) against the local cluster: rows/s and peak memory
+bench-import: deps-run restore publish
+	./scripts/bench-import.sh
 
 ## bench: wrk against a Release build (refresh, /auth/me, JWKS); needs the local cluster
 bench: deps-run restore

@@ -4,6 +4,7 @@ using AuthService.Data;
 using AuthService.Docs;
 using AuthService.Email;
 using AuthService.Http;
+using AuthService.Import;
 using AuthService.LinkPages;
 using AuthService.Options;
 using AuthService.Passwords;
@@ -30,6 +31,7 @@ builder.AddSessions();
 builder.AddAccounts(); // accounts and their password flows (forgot, reset, change)
 builder.AddRoles();
 builder.AddAdmin(); // the admin API
+builder.AddImport(); // users from other systems: the import-users command and POST /admin/users/import
 
 var app = builder.Build();
 
@@ -51,6 +53,13 @@ if (RoleCommands.IsRoleCommand(args))
 {
     // Bootstrap and repair: `dotnet AuthService.dll grant-role <email> <role>` / `revoke-role <email> <role>`.
     Environment.ExitCode = await RoleCommands.RunAsync(app.Services, args, Console.Out, Console.Error);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "import-users")
+{
+    // Migration from another system: `dotnet AuthService.dll import-users <file.jsonl>` (docs/migrating.md).
+    Environment.ExitCode = await ImportUsersCommand.RunAsync(app.Services, args.ElementAtOrDefault(1), Console.Out, Console.Error);
     return;
 }
 

@@ -127,7 +127,7 @@ public sealed class OpenApiDocumentTests(AuthServiceFixture fixture) : IClassFix
             ["/auth/signup"] = ["email", "password"], ["/auth/verify-email"] = ["token"], ["/auth/resend-verification"] = ["email"],
             ["/auth/signin"] = ["email", "password"], ["/auth/me"] = ["displayName"], ["/auth/password/forgot"] = ["email"],
             ["/auth/password/reset"] = ["newPassword", "token"], ["/auth/password/change"] = ["currentPassword", "newPassword"],
-            ["/admin/users"] = ["email"], ["/admin/users/{id}"] = [],
+            ["/admin/users"] = ["email"], ["/admin/users/{id}"] = [], ["/admin/users/import"] = ["users"],
             ["/auth/email/change"] = ["newEmail", "password"], ["/auth/email/confirm"] = ["token"], ["delete /auth/me"] = ["password"],
         };
         var withBodies = document.Operations().Where(o => o.Operation.TryGetProperty("requestBody", out _)).ToList();
@@ -166,7 +166,8 @@ public sealed class OpenApiDocumentTests(AuthServiceFixture fixture) : IClassFix
 
         Assert.Equal(
             ["AdminUserPage.nextCursor", "AdminUserResponse.disabledAt", "AdminUserResponse.displayName", "AdminUserResponse.lastSigninAt",
-             "OutboxEmail.sentAt", "RootLinks.demo", "RootLinks.docs", "SessionResponse.ip", "SessionResponse.userAgent", "UserResponse.displayName"],
+             "ImportSkipped.email", "OutboxEmail.sentAt", "RootLinks.demo", "RootLinks.docs", "SessionResponse.ip", "SessionResponse.userAgent",
+             "UserResponse.displayName"],
             nullable.Order());
     }
 

@@ -20,7 +20,10 @@ public sealed class RequestBodyRulesTests(AuthServiceFixture fixture) : IClassFi
 {
     private List<MappedRoute> JsonRoutes()
     {
-        var routes = EndpointWalk.Routes(fixture.Factory).Where(r => r.JsonBodyType is not null).ToList();
+        // /admin refuses a caller without the admin role before it reads a body (403); its body rules are tested with an
+        // admin beside it (Import/UserImportEndpointTests).
+        var routes = EndpointWalk.Routes(fixture.Factory)
+            .Where(r => r.JsonBodyType is not null && !r.Path.StartsWith("/admin/", StringComparison.Ordinal)).ToList();
         Assert.True(routes.Count >= 8, $"only {routes.Count} JSON endpoints found: {string.Join(", ", routes)}");
         return routes;
     }

@@ -1,5 +1,6 @@
 using AuthService.Docs;
 using AuthService.Http;
+using AuthService.Import;
 using AuthService.Passwords;
 using AuthService.Roles;
 using AuthService.Shared;
@@ -23,6 +24,7 @@ internal static class AdminEndpoints
         var users = app.MapGroup("/admin/users").WithTags("Admin").RequireAuthorization().AddEndpointFilter<AdminFilter>()
             .RequireRateLimiting(RateLimits.Admin)
             .ProducesError(403, ErrorCodes.Forbidden, "The caller's current roles (read from the database on every call) lack `admin`.");
+        users.MapUserImport(); // POST /admin/users/import (Import/)
         users.MapGet("", List).WithName("AdminListUsers")
             .WithSummary("List users")
             .WithDescription("Every account, newest first (keyset pagination by creation time and id): rows created while a client " +

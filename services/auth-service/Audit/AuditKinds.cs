@@ -36,4 +36,6 @@ public static class AuditKinds
     /// <summary>A wrong password on a self-service deletion; counts toward the email's lockout like signin_failed.</summary>
     public const string AccountDeleteFailed = "account_delete_failed";
     public const string AccountDeleted = "account_deleted";
+    /// <summary>A user created by import (CLI or admin API); details: source, passwordFormat, emailVerified (never the hash).</summary>
+    public const string UserImported = "user_imported";
 }

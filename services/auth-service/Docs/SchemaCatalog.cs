@@ -73,6 +73,37 @@ public static class SchemaCatalog
             new("roles", $"The whole new set. {RolesRule} Tokens show it from the user's next refresh.", new[] { "admin", "support" }),
             new("emailVerified", "Mark the address verified (true) or not (false).", true),
         ]),
+        [typeof(AuthService.Import.ImportUsersRequest)] = new("Users to import from another system: up to 1,000, body up to 1 MiB.",
+        [
+            new("users", "The users (see ImportUser); each is imported whole or skipped with a reason.",
+                new object[] { new Dictionary<string, object?> { ["email"] = Email, ["passwordHash"] = "$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy", ["emailVerified"] = true } },
+                Required: true),
+        ]),
+        [typeof(AuthService.Import.ImportUser)] = new("One user from another system. Only `email` is required.",
+        [
+            new("email", "The address; normalized as at signup (trimmed, lower-cased). An address with an account already is skipped (`exists`).",
+                Email, Required: true),
+            new("passwordHash", "Optional. A bcrypt (`$2a$`, `$2b$`, `$2y$`), Argon2id PHC (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`, at most " +
+                "256 MiB, 16 passes, 16 lanes) or ASP.NET Core Identity V3 (base64, HMAC-SHA256/512, at most 2,000,000 iterations) hash of the " +
+                "password as the old system hashed it. Absent: the user sets a password through forgot-password. Never returned or logged.",
+                "$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"),
+            new("emailVerified", "Optional, default false. An unverified user signs in after verifying the address (resend-verification).", true),
+            new("displayName", $"Optional. {DisplayNameRule}", "Ada"),
+            new("roles", "Optional. At most 32 role names, each `^[a-z][a-z0-9_.:-]{0,63}$`.", new[] { "customer" }),
+            new("createdAt", "Optional, default now. When the account was created in the old system; not in the future.", Created),
+        ]),
+        [typeof(AuthService.Import.ImportUsersResponse)] = new("What an import did.",
+        [
+            new("imported", "How many users were created.", 998),
+            new("skipped", "Every user not imported, in request order, with its reason.",
+                new object[] { new Dictionary<string, object?> { ["email"] = "grace@example.com", ["reason"] = "exists" } }),
+        ]),
+        [typeof(AuthService.Import.ImportSkipped)] = new("A user that was not imported.",
+        [
+            new("email", "The `email` as sent (null when absent).", Email),
+            new("reason", "`exists`, `invalid_email`, `duplicate_email`, `invalid_display_name`, `invalid_roles`, `unsupported_password_hash` " +
+                "or `created_at_in_future`.", "exists"),
+        ]),
         [typeof(SignupRequest)] = new("A new account: email, password and an optional display name.",
         [
             new("email", "The address to sign up with: trimmed and lower-cased, at most 254 characters, one `@`, a dotted domain, nothing invisible.",

@@ -2,6 +2,7 @@ using System.Text;
 using AuthService.Data;
 using AuthService.Options;
 using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
@@ -99,7 +100,14 @@ public static class HttpPipeline
     /// </summary>
     private static Task LimitBody(HttpContext http, RequestDelegate next)
     {
-        if (http.Request.ContentLength > MaxBodyBytes)
+        // An endpoint may carry a larger limit (RequestBodyLimit, e.g. the user import); Kestrel is told too.
+        var limit = (long)MaxBodyBytes;
+        if (http.GetEndpoint()?.Metadata.GetMetadata<RequestBodyLimit>() is { } endpointLimit)
+        {
+            limit = endpointLimit.Bytes;
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = limit;
+        }
+        if (http.Request.ContentLength > limit)
             return Problems.WriteAsync(http, 413, ErrorCodes.PayloadTooLarge, "Request body too large");
         if (!IsUtf8Charset(http.Request))
             return Problems.WriteAsync(http, 415, ErrorCodes.UnsupportedMediaType, "Request body must be application/json in UTF-8");

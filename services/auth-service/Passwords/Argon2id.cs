@@ -11,8 +11,8 @@ namespace AuthService.Passwords;
 /// Argon2id password hashing (libsodium). Each hash costs ~19 MiB and several milliseconds of one
 /// core, so hashes run off the request thread and at most <c>MaxConcurrentHashes</c> at a time:
 /// a burst of signins queues briefly instead of exhausting memory or starving other endpoints.
-/// Imported bcrypt hashes (<see cref="LegacyBcrypt"/>) are verified through the same queue (bcrypt at
-/// cost 10–12 costs about what Argon2id does) and always need a rehash.
+/// Imported hashes (bcrypt, Identity V3, Argon2id with other parameters: <see cref="StoredPasswordHash"/>) are
+/// verified through the same queue (their cost is bounded at import) and are replaced at the first signin.
 /// </summary>
 public sealed class Argon2id : IDisposable
 {
@@ -43,11 +43,47 @@ public sealed class Argon2id : IDisposable
     public Task<string> HashAsync(string password, CancellationToken ct = default) =>
         RunBoundedAsync(HashOperation, () => ToPhcString(HashNow(Bytes(password))), ct);
 
-    /// <summary>Checks a stored hash: an Argon2id PHC string, or an imported bcrypt hash.</summary>
-    public Task<bool> VerifyAsync(string storedHash, string password, CancellationToken ct = default) =>
-        LegacyBcrypt.IsBcrypt(storedHash)
-            ? RunBoundedAsync(VerifyOperation, () => LegacyBcrypt.Verify(storedHash, password), ct)
-            : RunBoundedAsync(VerifyOperation, () => VerifyNow(ToCString(storedHash), Bytes(password)), ct);
+    /// <summary>Checks a stored hash of any format <see cref="StoredPasswordHash"/> recognizes.</summary>
+    public async Task<bool> VerifyAsync(string storedHash, string password, CancellationToken ct = default) =>
+        await CheckAsync(storedHash, password, ct) != PasswordCheck.Failed;
+
+    /// <summary>
+    /// Checks a password against a stored hash and says whether the hash is to be replaced. Imported formats
+    /// (bcrypt, Identity V3) are checked as typed, with no NFKC: the system that made them did not normalize.
+    /// An Argon2id hash is checked on the NFKC form (every hash this service writes is of that form), then, only
+    /// when the typed password differs from its NFKC form, as typed: an imported Argon2id hash of a password with
+    /// compatibility characters matches that way, and is then rehashed. A hash of the NFKC form never matches
+    /// the typed bytes of a password that NFKC changes, so the second check accepts nothing the first refused
+    /// for the service's own hashes. A hash of no known format (an imported user without a password) spends a
+    /// decoy verification and fails.
+    /// </summary>
+    public Task<PasswordCheck> CheckAsync(string storedHash, string password, CancellationToken ct = default)
+    {
+        if (storedHash.StartsWith("$argon2id$", StringComparison.Ordinal))
+        {
+            return RunBoundedAsync(VerifyOperation, () =>
+            {
+                var hash = ToCString(storedHash);
+                if (VerifyNow(hash, Bytes(password)))
+                    return LibSodium.crypto_pwhash_str_needs_rehash(hash, iterations, memoryBytes) != 0 ? PasswordCheck.MatchedNeedsRehash : PasswordCheck.Matched;
+                if (string.Equals(password, password.Normalize(NormalizationForm.FormKC), StringComparison.Ordinal))
+                    return PasswordCheck.Failed;
+                return VerifyNow(hash, Encoding.UTF8.GetBytes(password)) ? PasswordCheck.MatchedNeedsRehash : PasswordCheck.Failed;
+            }, ct);
+        }
+        return StoredPasswordHash.Recognize(storedHash) switch
+        {
+            PasswordHashFormat.Bcrypt => RunBoundedAsync(VerifyOperation, () => Rehash(LegacyBcrypt.Verify(storedHash, password)), ct),
+            PasswordHashFormat.IdentityV3 => RunBoundedAsync(VerifyOperation, () => Rehash(IdentityV3Hash.Verify(storedHash, password)), ct),
+            _ => RunBoundedAsync(VerifyOperation, () =>
+            {
+                VerifyNow(decoyHash.Value, Bytes(password));
+                return PasswordCheck.Failed;
+            }, ct),
+        };
+
+        static PasswordCheck Rehash(bool matched) => matched ? PasswordCheck.MatchedNeedsRehash : PasswordCheck.Failed;
+    }
 
     /// <summary>Spends one verification on a throwaway hash, so an unknown email costs what a known one does.</summary>
     public Task VerifyDecoyAsync(string password, CancellationToken ct = default) =>
@@ -56,16 +92,13 @@ public sealed class Argon2id : IDisposable
     /// <summary>NFKC first (SP 800-63B): "è" typed as one code point or as e + accent is the same password.</summary>
     private static byte[] Bytes(string password) => Encoding.UTF8.GetBytes(password.Normalize(NormalizationForm.FormKC));
 
-    /// <summary>True for a bcrypt hash, and for an Argon2id hash made with other parameters than the configured ones.</summary>
+    /// <summary>True for an imported format, and for an Argon2id hash made with other parameters than the configured ones.</summary>
     public bool NeedsRehash(string storedHash) =>
-        LegacyBcrypt.IsBcrypt(storedHash)
+        !storedHash.StartsWith("$argon2id$", StringComparison.Ordinal)
         || LibSodium.crypto_pwhash_str_needs_rehash(ToCString(storedHash), iterations, memoryBytes) != 0;
 
-    /// <summary>The scheme of a stored hash, for audit details: <c>bcrypt</c>, <c>argon2id</c> or <c>unknown</c>.</summary>
-    public static string Scheme(string storedHash) =>
-        LegacyBcrypt.IsBcrypt(storedHash) ? "bcrypt"
-        : storedHash.StartsWith("$argon2id$", StringComparison.Ordinal) ? "argon2id"
-        : "unknown";
+    /// <summary>The scheme of a stored hash, for audit details (<see cref="StoredPasswordHash.Scheme"/>).</summary>
+    public static string Scheme(string storedHash) => StoredPasswordHash.Scheme(storedHash);
 
     private byte[] HashNow(byte[] password)
     {

@@ -3,7 +3,7 @@ namespace AuthService.Passwords;
 /// <summary>
 /// Verification of bcrypt hashes (<c>$2a$</c>, <c>$2b$</c>, <c>$2y$</c>) imported from other systems
 /// (passlib, GoTrue/Supabase, BCrypt.Net, PHP's password_hash), through BCrypt.Net-Next. The service
-/// never writes bcrypt: <see cref="Argon2id.NeedsRehash"/> is true for these, so the first successful
+/// never writes bcrypt: <see cref="Argon2id.CheckAsync"/> asks for a rehash of these, so the first successful
 /// signin replaces the hash with Argon2id (audit <c>password_rehashed</c>).
 /// <list type="bullet">
 /// <item>The password is checked exactly as typed, with no NFKC: the system that made the hash did not

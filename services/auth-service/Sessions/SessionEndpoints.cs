@@ -21,7 +21,7 @@ internal static class SessionEndpoints
             .WithDescription("Checks the email and password and starts a session: the access token comes in the JSON answer, the " +
                 "refresh token in an HttpOnly cookie. Every check is counted per email before the password is checked; after " +
                 "`Auth:Lockout:MaxFailures` within `FailureWindow` the email is locked for `LockoutDuration` (429), whether or not " +
-                "the account exists. A bcrypt hash from an earlier system is replaced by Argon2id on the first successful signin.")
+                "the account exists. An imported hash (bcrypt, Argon2id with other parameters, ASP.NET Core Identity V3) is replaced by the service's Argon2id on the first successful signin.")
             .WithResponseDescription(200, "Signed in.")
             .SetsRefreshCookie(200)
             .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.email`, `errors.password`: `required`.")
@@ -101,7 +101,8 @@ internal static class SessionEndpoints
             await hasher.VerifyDecoyAsync(request.Password!, ct);
             return await SigninFailedAsync(null);
         }
-        if (!await hasher.VerifyAsync(credentials.PasswordHash, request.Password!, ct))
+        var check = await hasher.CheckAsync(credentials.PasswordHash, request.Password!, ct);
+        if (check == PasswordCheck.Failed)
             return await SigninFailedAsync(credentials.User.Id);
 
         // Only after the password was checked, so this does not reveal accounts either. The attempt
@@ -117,7 +118,7 @@ internal static class SessionEndpoints
             return Problems.Create(403, ErrorCodes.AccountDisabled, "This account is disabled");
         }
 
-        if (hasher.NeedsRehash(credentials.PasswordHash))
+        if (check == PasswordCheck.MatchedNeedsRehash)
             await credentialStore.UpdatePasswordHashAsync(credentials.User.Id, credentials.PasswordHash, await hasher.HashAsync(request.Password!, ct), origin, ct);
 
         var session = await sessions.CreateAsync(credentials.User.Id, origin, ct); // also clears the email's count
