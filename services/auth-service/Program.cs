@@ -77,6 +77,7 @@ api.MapPasswords();
 api.MapAdmin();
 api.MapEmailChange();
 api.MapDeleteMe();
+api.MapAccountExport();
 api.MapDevMailbox();
 api.MapApiDocs();
 api.MapLinkPages(); // the pages of the mailed links, when those links lead here

@@ -62,7 +62,7 @@ public sealed class OpenApiDocumentTests(AuthServiceFixture fixture) : IClassFix
             Assert.All(operation.GetProperty("tags").EnumerateArray(), t => Assert.True(tags.ContainsKey(t.GetString()!), $"{name}: tag {t} undescribed"));
             Assert.True(operation.TryGetProperty("security", out var security), $"{name}: security not stated (public operations say [])");
             var bearer = security.EnumerateArray().Any(r => r.TryGetProperty("Bearer", out _));
-            Assert.True(bearer == (path is "/auth/me" or "/auth/logout-all" or "/auth/password/change" or "/auth/email/change" or "/auth/sessions"
+            Assert.True(bearer == (path is "/auth/me" or "/auth/me/export" or "/auth/logout-all" or "/auth/password/change" or "/auth/email/change" or "/auth/sessions"
                     or "/auth/sessions/{id}" || path.StartsWith("/admin/", StringComparison.Ordinal)),
                 $"{name}: bearer requirement {bearer}");
             foreach (var (status, response) in document.Responses(operation))
@@ -166,6 +166,7 @@ public sealed class OpenApiDocumentTests(AuthServiceFixture fixture) : IClassFix
 
         Assert.Equal(
             ["AdminUserPage.nextCursor", "AdminUserResponse.disabledAt", "AdminUserResponse.displayName", "AdminUserResponse.lastSigninAt",
+             "ExportedAuditEvent.ip", "ExportedAuditEvent.userAgent",
              "ImportSkipped.email", "OutboxEmail.sentAt", "RootLinks.demo", "RootLinks.docs", "SessionResponse.ip", "SessionResponse.userAgent",
              "UserResponse.displayName"],
             nullable.Order());

@@ -180,6 +180,35 @@ public static class SchemaCatalog
             new("ip", "The client address of the signin; null when unknown.", "203.0.113.7"),
             new("current", "True for the session of the access token that asked.", true),
         ]),
+        [typeof(AccountExport)] = new("Everything the service holds about the caller, without secrets.",
+        [
+            new("profile", "The user object.", ExampleOf(UserProperties)),
+            new("roles", "The account's roles (as in the profile and the access token).", new[] { "support" }),
+            new("sessions", "The live sessions, as GET /auth/sessions lists them.", Array.Empty<object>()),
+            new("factors", "The second factors, as flags and counts.", new Dictionary<string, object?> { ["totp"] = false, ["passkeys"] = 0 }),
+            new("auditEvents", "The account's audit events, newest first (at most 10,000).",
+                new object[]
+                {
+                    new Dictionary<string, object?>
+                    {
+                        ["kind"] = "signin_succeeded", ["createdAt"] = Created, ["ip"] = "203.0.113.7", ["userAgent"] = "Mozilla/5.0", ["details"] = new Dictionary<string, object?> { ["outcome"] = "succeeded" },
+                    },
+                }),
+            new("exportedAt", "When this export was made (UTC).", Created),
+        ]),
+        [typeof(ExportedFactors)] = new("The caller's second factors; their secrets never leave the service.",
+        [
+            new("totp", "Whether an authenticator app (TOTP) is on.", false),
+            new("passkeys", "How many passkeys are registered.", 0),
+        ]),
+        [typeof(ExportedAuditEvent)] = new("One audit event about the account.",
+        [
+            new("kind", "What happened, e.g. `signin_succeeded`, `password_changed`, `email_changed`.", "signin_succeeded"),
+            new("createdAt", "When (UTC).", Created),
+            new("ip", "The client address of the request; null when unknown.", "203.0.113.7"),
+            new("userAgent", "The User-Agent of the request; null when none was sent.", "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"),
+            new("details", "What the event records beyond its kind (never a secret); null when nothing.", new Dictionary<string, object?> { ["sessions"] = 1 }),
+        ]),
         [typeof(OutboxEmail)] = new("A mail in the dev mailbox.",
         [
             new("id", "The outbox row's id.", 42),

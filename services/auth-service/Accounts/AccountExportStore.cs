@@ -1,0 +1,34 @@
+using System.Text.Json;
+using AuthService.Data;
+using AuthService.Sessions;
+using AuthService.Shared;
+using Dapper;
+using Npgsql;
+
+namespace AuthService.Accounts;
+
+/// <summary>Gathers the caller's data for <see cref="AccountExport"/>: the profile, live sessions and the audit trail.</summary>
+internal sealed class AccountExportStore(NpgsqlDataSource dataSource, SessionStore sessions, TimeProvider clock)
+{
+    /// <summary>The newest events only, so one export stays a bounded answer however long the account has lived.</summary>
+    public const int MaxAuditEvents = 10_000;
+
+    public async Task<AccountExport> ExportAsync(AuthenticatedUser caller, CancellationToken ct)
+    {
+        const string events = """
+            SELECT kind, created_at, ip, user_agent, details::text FROM audit_events
+            WHERE user_id = @userId ORDER BY created_at DESC, id DESC LIMIT @limit
+            """;
+        var rows = await DbRetry.ReadAsync(async token =>
+        {
+            await using var conn = await dataSource.OpenConnectionAsync(token);
+            return await conn.QueryAsync<(string Kind, DateTime CreatedAt, string? Ip, string? UserAgent, string? Details)>(
+                new CommandDefinition(events, new { userId = caller.User.Id, limit = MaxAuditEvents }, cancellationToken: token));
+        }, ct);
+        var audit = rows.Select(r => new ExportedAuditEvent(r.Kind, DbTime.Utc(r.CreatedAt), r.Ip, r.UserAgent,
+            r.Details is null ? null : JsonSerializer.Deserialize<JsonElement>(r.Details))).ToList();
+        var live = await sessions.ListLiveAsync(caller.User.Id, caller.SessionId, ct);
+        // No second factors exist yet: every account reports none.
+        return new AccountExport(caller.User, caller.User.Roles, live, new ExportedFactors(Totp: false, Passkeys: 0), audit, clock.GetUtcNow());
+    }
+}
