@@ -158,7 +158,8 @@ public sealed class AdminActionTests(AuthServiceFixture fixture) : IClassFixture
         var admin = await kit.AdminAsync();
         var email = AuthClient.NewEmail("invited");
 
-        var created = await kit.SendAsync(admin.SignedIn, HttpMethod.Post, "/admin/users", new { email, roles = new[] { "support" } });
+        var created = await kit.SendAsync(admin.SignedIn, HttpMethod.Post, "/admin/users",
+            new { email, displayName = "Grace Hopper", roles = new[] { "support" } });
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         await ProblemAssert.IsProblemAsync(await kit.Client.SigninRawAsync(email), HttpStatusCode.Unauthorized, "invalid_credentials");
@@ -170,6 +171,8 @@ public sealed class AdminActionTests(AuthServiceFixture fixture) : IClassFixture
             new { token, newPassword = AuthClient.DefaultPassword })).StatusCode);
         var signedIn = await kit.Client.SigninAsync(email); // the link proved the address
         Assert.Equal("""["support"]""", Jwt.Payload(signedIn.AccessToken)["roles"]!.ToJsonString());
+        // The name the admin gave is kept: only a name from an unconfirmed signup is dropped when a reset verifies the address.
+        Assert.Equal("Grace Hopper", signedIn.Body.GetProperty("user").GetProperty("displayName").GetString());
     }
 
     [Fact]

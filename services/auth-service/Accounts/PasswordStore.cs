@@ -60,8 +60,11 @@ internal sealed class PasswordStore(NpgsqlDataSource dataSource, EmailTemplates 
         const string setPassword = """
             UPDATE users SET password_hash = @passwordHash, updated_at = @now,
                              email_verified_at = COALESCE(email_verified_at, @now),
-                             -- Nobody confirmed an unverified address's signup, so its name may be a squatter's.
-                             display_name = CASE WHEN email_verified_at IS NULL THEN NULL ELSE display_name END
+                             -- Nobody confirmed an unverified address's signup, so its name may be a squatter's; a name
+                             -- an admin gave (an invitation has no signup) stays.
+                             display_name = CASE WHEN email_verified_at IS NULL
+                                                  AND EXISTS (SELECT 1 FROM signups s WHERE s.user_id = users.id AND s.voided_at IS NULL)
+                                                 THEN NULL ELSE display_name END
             WHERE id = @UserId
             """;
         var now = clock.GetUtcNow();
