@@ -111,4 +111,28 @@ public sealed class Argon2idTests
         Assert.False(await hasher.VerifyAsync("not a phc string", Password));
         Assert.False(await hasher.VerifyAsync("$argon2id$v=19$m=19456,t=2,p=1$AAAA$BBBB", Password));
     }
+
+    /// <summary>
+    /// A refused password costs a known account what it costs an unknown one (the decoy), also for a password NFKC
+    /// changes, which a known account checks twice (NFKC form, then as typed for imported hashes): counted, not timed.
+    /// </summary>
+    [Theory]
+    [InlineData("a wrong passphrase, plain ascii")]
+    [InlineData("ａ ｗｒｏｎｇ ｆｕｌｌｗｉｄｔｈ ｐａｓｓｐｈｒａｓｅ")]
+    [InlineData("a wrong ﬁle passphrase with a ligature")]
+    public async Task FailedCheck_OfAKnownAccount_SpendsWhatTheDecoySpends(string wrong)
+    {
+        using var hasher = Hasher();
+        var hash = await hasher.HashAsync(Password);
+
+        var before = hasher.Verifications;
+        Assert.Equal(PasswordCheck.Failed, await hasher.CheckAsync(hash, wrong));
+        var known = hasher.Verifications - before;
+        before = hasher.Verifications;
+        await hasher.VerifyDecoyAsync(wrong);
+        var unknown = hasher.Verifications - before;
+
+        Assert.Equal(known, unknown);
+        Assert.Equal(wrong.Normalize(System.Text.NormalizationForm.FormKC) == wrong ? 1 : 2, known);
+    }
 }

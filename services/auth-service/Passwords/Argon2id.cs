@@ -66,8 +66,7 @@ public sealed class Argon2id : IDisposable
                 var hash = ToCString(storedHash);
                 if (VerifyNow(hash, Bytes(password)))
                     return LibSodium.crypto_pwhash_str_needs_rehash(hash, iterations, memoryBytes) != 0 ? PasswordCheck.MatchedNeedsRehash : PasswordCheck.Matched;
-                if (string.Equals(password, password.Normalize(NormalizationForm.FormKC), StringComparison.Ordinal))
-                    return PasswordCheck.Failed;
+                if (!ChangedByNfkc(password)) return PasswordCheck.Failed;
                 return VerifyNow(hash, Encoding.UTF8.GetBytes(password)) ? PasswordCheck.MatchedNeedsRehash : PasswordCheck.Failed;
             }, ct);
         }
@@ -77,7 +76,7 @@ public sealed class Argon2id : IDisposable
             PasswordHashFormat.IdentityV3 => RunBoundedAsync(VerifyOperation, () => Rehash(IdentityV3Hash.Verify(storedHash, password)), ct),
             _ => RunBoundedAsync(VerifyOperation, () =>
             {
-                VerifyNow(decoyHash.Value, Bytes(password));
+                SpendDecoy(password);
                 return PasswordCheck.Failed;
             }, ct),
         };
@@ -85,9 +84,29 @@ public sealed class Argon2id : IDisposable
         static PasswordCheck Rehash(bool matched) => matched ? PasswordCheck.MatchedNeedsRehash : PasswordCheck.Failed;
     }
 
-    /// <summary>Spends one verification on a throwaway hash, so an unknown email costs what a known one does.</summary>
+    /// <summary>Spends on a throwaway hash what a known account's failed check spends, so an unknown email costs the same.</summary>
     public Task VerifyDecoyAsync(string password, CancellationToken ct = default) =>
-        RunBoundedAsync(VerifyOperation, () => VerifyNow(decoyHash.Value, Bytes(password)), ct);
+        RunBoundedAsync(VerifyOperation, () => SpendDecoy(password), ct);
+
+    /// <summary>Argon2id verifications this instance ran: the tests compare known and unknown accounts by it.</summary>
+    internal long Verifications => Interlocked.Read(ref verifications);
+
+    private long verifications;
+
+    /// <summary>
+    /// A failed check of a password that NFKC changes runs two verifications (the NFKC form, then as typed, for
+    /// imported hashes), so the decoy runs two for it as well: else such a password would tell known accounts
+    /// from unknown ones by the time of their refusal.
+    /// </summary>
+    private bool SpendDecoy(string password)
+    {
+        VerifyNow(decoyHash.Value, Bytes(password));
+        if (ChangedByNfkc(password)) VerifyNow(decoyHash.Value, Encoding.UTF8.GetBytes(password));
+        return false; // nothing matches a throwaway hash
+    }
+
+    private static bool ChangedByNfkc(string password) =>
+        !string.Equals(password, password.Normalize(NormalizationForm.FormKC), StringComparison.Ordinal);
 
     /// <summary>NFKC first (SP 800-63B): "è" typed as one code point or as e + accent is the same password.</summary>
     private static byte[] Bytes(string password) => Encoding.UTF8.GetBytes(password.Normalize(NormalizationForm.FormKC));
@@ -115,8 +134,9 @@ public sealed class Argon2id : IDisposable
         }
     }
 
-    private static bool VerifyNow(byte[] hash, byte[] password)
+    private bool VerifyNow(byte[] hash, byte[] password)
     {
+        Interlocked.Increment(ref verifications);
         try
         {
             return LibSodium.crypto_pwhash_str_verify(hash, password, (ulong)password.Length) == 0;
