@@ -18,9 +18,15 @@ export AUTH_TEST_POSTGRES="${AUTH_TEST_POSTGRES:-local}"
 # The run's log is kept, and its failures are printed again at the end: a CI log is often read from its tail.
 mkdir -p artifacts
 log=artifacts/test.log
+report=artifacts/container-report.txt   # written by the Container tests: image size and cold start
+rm -f "$report"
 status=0
 AUTH_TEST_PUBLISH_DIR="$PWD/artifacts/publish" dotnet test services/auth-service.Tests --no-restore \
   --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+if [ -f "$report" ]; then
+  echo "=== the service image ==="
+  cat "$report"
+fi
 if [ "$status" -ne 0 ]; then
   # Short enough to survive in a log's tail: each failure's name, its message (8 lines) and the test's own frame.
   echo "=== failed tests (the whole log is $log) ==="
