@@ -30,12 +30,12 @@ public sealed class AccessTokenIssuerTests
     }
 
     private static UserResponse User(bool verified = true) =>
-        new(Guid.NewGuid(), "someone@example.com", verified, "Someone", DateTimeOffset.UtcNow, []);
+        new(Guid.NewGuid(), "someone@example.com", verified, "Someone", DateTimeOffset.UtcNow, [], new MfaStatus(false, 0));
 
     [Fact]
     public void Issue_HeaderIsEs256AtJwtWithTheSigningKeysKid()
     {
-        var token = issuer.Issue(User(), Guid.NewGuid()).AccessToken;
+        var token = issuer.Issue(User(), Guid.NewGuid(), AuthMethods.Password).AccessToken;
 
         var header = TestKeys.Segment(token, 0);
         Assert.Equal("ES256", header.GetProperty("alg").GetString());
@@ -50,7 +50,7 @@ public sealed class AccessTokenIssuerTests
         var user = User();
         var sessionId = Guid.NewGuid();
 
-        var response = issuer.Issue(user, sessionId);
+        var response = issuer.Issue(user, sessionId, AuthMethods.Password);
         var claims = TestKeys.Segment(response.AccessToken, 1);
 
         Assert.Equal("https://auth.test", claims.GetProperty("iss").GetString());
@@ -72,7 +72,7 @@ public sealed class AccessTokenIssuerTests
     [InlineData(false, JsonValueKind.False)]
     public void Issue_EmailVerifiedIsAJsonBoolean(bool verified, JsonValueKind expected)
     {
-        var token = issuer.Issue(User(verified), Guid.NewGuid()).AccessToken;
+        var token = issuer.Issue(User(verified), Guid.NewGuid(), AuthMethods.Password).AccessToken;
 
         Assert.Equal(expected, TestKeys.Segment(token, 1).GetProperty("email_verified").ValueKind);
     }
@@ -82,8 +82,8 @@ public sealed class AccessTokenIssuerTests
     {
         var user = User();
         var sid = Guid.NewGuid();
-        var first = TestKeys.Segment(issuer.Issue(user, sid).AccessToken, 1).GetProperty("jti").GetString();
-        var second = TestKeys.Segment(issuer.Issue(user, sid).AccessToken, 1).GetProperty("jti").GetString();
+        var first = TestKeys.Segment(issuer.Issue(user, sid, AuthMethods.Password).AccessToken, 1).GetProperty("jti").GetString();
+        var second = TestKeys.Segment(issuer.Issue(user, sid, AuthMethods.Password).AccessToken, 1).GetProperty("jti").GetString();
 
         Assert.NotEqual(first, second);
     }
@@ -91,7 +91,7 @@ public sealed class AccessTokenIssuerTests
     [Fact]
     public async Task Issue_TokenValidatesAgainstThePublicKey()
     {
-        var token = issuer.Issue(User(), Guid.NewGuid()).AccessToken;
+        var token = issuer.Issue(User(), Guid.NewGuid(), AuthMethods.Password).AccessToken;
 
         var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, Parameters(TestKeys.PublicKey(key)));
 
@@ -101,7 +101,7 @@ public sealed class AccessTokenIssuerTests
     [Fact]
     public async Task Issue_TokenFailsAgainstAnotherKey()
     {
-        var token = issuer.Issue(User(), Guid.NewGuid()).AccessToken;
+        var token = issuer.Issue(User(), Guid.NewGuid(), AuthMethods.Password).AccessToken;
         var other = TestKeys.Store(TestKeys.Secrets(options)).Generate(clock.GetUtcNow(), clock.GetUtcNow());
 
         // Same kid, so the handler really checks the signature with this key instead of skipping it.

@@ -29,6 +29,6 @@ internal sealed class AccountExportStore(NpgsqlDataSource dataSource, SessionSto
             r.Details is null ? null : JsonSerializer.Deserialize<JsonElement>(r.Details))).ToList();
         var live = await sessions.ListLiveAsync(caller.User.Id, caller.SessionId, ct);
         // No second factors exist yet: every account reports none.
-        return new AccountExport(caller.User, caller.User.Roles, live, new ExportedFactors(Totp: false, Passkeys: 0), audit, clock.GetUtcNow());
+        return new AccountExport(caller.User, caller.User.Roles, live, caller.User.Mfa, audit, clock.GetUtcNow());
     }
 }

@@ -103,10 +103,10 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clo
             WHERE t.id = @TokenId AND t.used_at IS NULL AND t.expires_at > @now AND s.id = t.signup_id AND s.id = @SignupId AND s.voided_at IS NULL
             RETURNING s.password_hash AS PasswordHash, s.display_name AS DisplayName
             """;
-        const string activate = """
+        const string activate = $"""
             UPDATE users SET password_hash = @PasswordHash, display_name = @DisplayName, email_verified_at = @now, updated_at = @now
             WHERE id = @UserId AND email_verified_at IS NULL
-            RETURNING id AS Id, email AS Email, true AS EmailVerified, display_name AS DisplayName, created_at AS CreatedAt, roles AS Roles
+            RETURNING {UserRow.Columns}
             """;
         const string voidSignups = "UPDATE signups SET voided_at = @now WHERE user_id = @UserId AND voided_at IS NULL";
         var now = clock.GetUtcNow();
@@ -129,9 +129,9 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clo
 
     public async Task<UserResponse?> UpdateDisplayNameAsync(Guid userId, string? displayName, CancellationToken ct)
     {
-        const string sql = """
+        const string sql = $"""
             UPDATE users SET display_name = @displayName, updated_at = @now WHERE id = @userId
-            RETURNING id AS Id, email AS Email, email_verified_at IS NOT NULL AS EmailVerified, display_name AS DisplayName, created_at AS CreatedAt, roles AS Roles
+            RETURNING {UserRow.Columns}
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var row = await conn.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition(sql, new { userId, displayName, now = clock.GetUtcNow() }, cancellationToken: ct));

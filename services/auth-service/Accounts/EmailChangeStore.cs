@@ -50,9 +50,9 @@ internal sealed class EmailChangeStore(NpgsqlDataSource dataSource, EmailTemplat
             RETURNING user_id AS UserId, new_email AS NewEmail
             """;
         const string oldEmail = "SELECT email FROM users WHERE id = @UserId FOR NO KEY UPDATE";
-        const string move = """
+        const string move = $"""
             UPDATE users SET email = @NewEmail, email_verified_at = @now, updated_at = @now WHERE id = @UserId
-            RETURNING id AS Id, email AS Email, true AS EmailVerified, display_name AS DisplayName, created_at AS CreatedAt
+            RETURNING {UserRow.Columns}
             """;
         // The lockout follows the account: the new address starts with at least the old one's count and lock.
         const string carryLockout = """

@@ -1,4 +1,5 @@
 using AuthService.Data;
+using AuthService.Shared;
 
 namespace AuthService.Admin;
 
@@ -11,7 +12,7 @@ internal sealed class AdminUserRow
     /// <summary>Needs <c>@now</c>; alias <c>u</c> for users.</summary>
     public const string Select = """
         SELECT u.id AS Id, u.email AS Email, u.email_verified_at IS NOT NULL AS EmailVerified, u.display_name AS DisplayName,
-               u.created_at AS CreatedAt, u.roles AS Roles, u.disabled_at AS DisabledAt, u.last_signin_at AS LastSigninAt,
+               u.created_at AS CreatedAt, u.roles AS Roles, u.totp_enabled AS Totp, u.passkey_count AS Passkeys, u.disabled_at AS DisabledAt, u.last_signin_at AS LastSigninAt,
                (SELECT count(*)::int FROM sessions s WHERE s.user_id = u.id AND s.revoked_at IS NULL
                   AND s.expires_at > @now AND s.idle_expires_at > @now) AS ActiveSessions
         FROM users u
@@ -23,10 +24,12 @@ internal sealed class AdminUserRow
     public string? DisplayName { get; init; }
     public DateTime CreatedAt { get; init; }
     public string[] Roles { get; init; } = [];
+    public bool Totp { get; init; }
+    public int Passkeys { get; init; }
     public DateTime? DisabledAt { get; init; }
     public DateTime? LastSigninAt { get; init; }
     public int ActiveSessions { get; init; }
 
-    public AdminUserResponse ToResponse() => new(Id, Email, EmailVerified, DisplayName, DbTime.Utc(CreatedAt), Roles,
+    public AdminUserResponse ToResponse() => new(Id, Email, EmailVerified, DisplayName, DbTime.Utc(CreatedAt), Roles, new MfaStatus(Totp, Passkeys),
         DisabledAt is not null, DisabledAt is { } d ? DbTime.Utc(d) : null, LastSigninAt is { } l ? DbTime.Utc(l) : null, ActiveSessions);
 }

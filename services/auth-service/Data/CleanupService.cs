@@ -6,7 +6,8 @@ namespace AuthService.Data;
 /// <summary>
 /// Deletes what no request can use any more: expired or used email tokens, voided signups,
 /// sessions dead for longer than <see cref="Retention"/> (their refresh tokens go with them),
-/// delivered or dropped mail, old lockout rows and signing keys that left the JWKS. In batches, so a
+/// delivered or dropped mail, old lockout rows, expired MFA tokens and WebAuthn challenges, and signing keys that
+/// left the JWKS. In batches, so a
 /// large backlog never holds long locks.
 /// </summary>
 public sealed class CleanupService(NpgsqlDataSource dataSource, StartupGate gate, TimeProvider clock, ILogger<CleanupService> logger)
@@ -38,6 +39,14 @@ public sealed class CleanupService(NpgsqlDataSource dataSource, StartupGate gate
         """
         DELETE FROM signing_keys WHERE kid IN (
             SELECT kid FROM signing_keys WHERE expires_at < @cutoff LIMIT @BatchSize)
+        """,
+        """
+        DELETE FROM mfa_challenges WHERE token_hash IN (
+            SELECT token_hash FROM mfa_challenges WHERE expires_at < @cutoff OR used_at < @cutoff LIMIT @BatchSize)
+        """,
+        """
+        DELETE FROM webauthn_challenges WHERE id IN (
+            SELECT id FROM webauthn_challenges WHERE expires_at < @cutoff LIMIT @BatchSize)
         """,
         """
         DELETE FROM signin_failures WHERE email IN (

@@ -38,6 +38,8 @@ public static class SchemaCatalog
         new("createdAt", "When the account was created (UTC).", Created),
         new("roles", "The roles the user holds (names matching `^[a-z][a-z0-9_.:-]{0,63}$`, at most 32); `[]` when none. Access " +
             "tokens carry them as `roles`; a change shows in tokens from the next refresh.", new[] { "admin" }),
+        new("mfa", "The user's second factors: whether TOTP is on, and how many passkeys are registered.",
+            new Dictionary<string, object?> { ["totp"] = false, ["passkeys"] = 0 }),
     ];
 
     private const string RolesRule = "Role names matching `^[a-z][a-z0-9_.:-]{0,63}$`, at most 32 (duplicates are folded).";
@@ -196,7 +198,7 @@ public static class SchemaCatalog
                 }),
             new("exportedAt", "When this export was made (UTC).", Created),
         ]),
-        [typeof(ExportedFactors)] = new("The caller's second factors; their secrets never leave the service.",
+        [typeof(MfaStatus)] = new("The user's second factors, as a flag and a count; their secrets never leave the service.",
         [
             new("totp", "Whether an authenticator app (TOTP) is on.", false),
             new("passkeys", "How many passkeys are registered.", 0),

@@ -11,8 +11,8 @@ internal sealed class CredentialStore(NpgsqlDataSource dataSource, TimeProvider 
 {
     internal async Task<Credentials?> FindCredentialsAsync(string email, CancellationToken ct)
     {
-        const string sql = """
-            SELECT id AS Id, email AS Email, email_verified_at IS NOT NULL AS EmailVerified, display_name AS DisplayName, created_at AS CreatedAt, roles AS Roles,
+        const string sql = $"""
+            SELECT {UserRow.Columns},
                    password_hash AS PasswordHash, disabled_at IS NOT NULL AS Disabled
             FROM users WHERE email = @email
             """;
@@ -21,7 +21,7 @@ internal sealed class CredentialStore(NpgsqlDataSource dataSource, TimeProvider 
             await using var conn = await dataSource.OpenConnectionAsync(token);
             return await conn.QuerySingleOrDefaultAsync<CredentialsRow>(new CommandDefinition(sql, new { email }, cancellationToken: token));
         }, ct);
-        return row is null ? null : new Credentials(new UserRow(row.Id, row.Email, row.EmailVerified, row.DisplayName, row.CreatedAt, row.Roles).ToResponse(), row.PasswordHash, row.Disabled);
+        return row is null ? null : new Credentials(new UserRow(row.Id, row.Email, row.EmailVerified, row.DisplayName, row.CreatedAt, row.Roles, row.Totp, row.Passkeys).ToResponse(), row.PasswordHash, row.Disabled);
     }
 
     /// <summary>
@@ -48,10 +48,10 @@ internal sealed class CredentialStore(NpgsqlDataSource dataSource, TimeProvider 
     }
 
     private sealed record CredentialsRow(Guid Id, string Email, bool EmailVerified, string? DisplayName, DateTime CreatedAt, string[] Roles,
-        string PasswordHash, bool Disabled)
+        bool Totp, int Passkeys, string PasswordHash, bool Disabled)
     {
         // Dapper reports text[] as System.Array, which matches no constructor parameter: it builds the row
         // through this constructor and the init setters instead.
-        private CredentialsRow() : this(Guid.Empty, "", false, null, default, [], "", false) { }
+        private CredentialsRow() : this(Guid.Empty, "", false, null, default, [], false, 0, "", false) { }
     }
 }

@@ -7,16 +7,17 @@ public abstract record RefreshResult
 {
     private RefreshResult() { }
 
-    /// <summary>A refresh that is answered with tokens: the session's successor refresh token and its user.</summary>
-    public abstract record Renewed(string RefreshToken, Guid SessionId, DateTimeOffset SessionExpiresAt, UserResponse User) : RefreshResult;
+    /// <summary>A refresh that is answered with tokens: the session's successor refresh token, its user, and how its signin was made.</summary>
+    public abstract record Renewed(string RefreshToken, Guid SessionId, DateTimeOffset SessionExpiresAt, UserResponse User, IReadOnlyList<string> Amr)
+        : RefreshResult;
 
     /// <summary>The presented token was the newest: it is retired and <see cref="Renewed.RefreshToken"/> is the new newest.</summary>
-    public sealed record Rotated(string RefreshToken, Guid SessionId, DateTimeOffset SessionExpiresAt, UserResponse User)
-        : Renewed(RefreshToken, SessionId, SessionExpiresAt, User);
+    public sealed record Rotated(string RefreshToken, Guid SessionId, DateTimeOffset SessionExpiresAt, UserResponse User, IReadOnlyList<string> Amr)
+        : Renewed(RefreshToken, SessionId, SessionExpiresAt, User, Amr);
 
     /// <summary>A retry within the grace window: answered with the same successor the first request got.</summary>
-    public sealed record Grace(string RefreshToken, Guid SessionId, DateTimeOffset SessionExpiresAt, UserResponse User)
-        : Renewed(RefreshToken, SessionId, SessionExpiresAt, User);
+    public sealed record Grace(string RefreshToken, Guid SessionId, DateTimeOffset SessionExpiresAt, UserResponse User, IReadOnlyList<string> Amr)
+        : Renewed(RefreshToken, SessionId, SessionExpiresAt, User, Amr);
 
     /// <summary>An older token came back: the session is revoked, audited and its owner mailed.</summary>
     public sealed record Reused : RefreshResult;

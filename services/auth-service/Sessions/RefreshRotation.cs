@@ -27,7 +27,7 @@ internal sealed class RefreshRotation(NpgsqlDataSource dataSource, RefreshSucces
         const string sql = """
             SELECT outcome AS Outcome, session_id AS SessionId, user_id AS UserId, session_expires_at AS SessionExpiresAt,
                    email AS Email, email_verified AS EmailVerified, display_name AS DisplayName, user_created_at AS UserCreatedAt,
-                   roles AS Roles
+                   roles AS Roles, amr AS Amr, totp_enabled AS Totp, passkey_count AS Passkeys
             FROM rotate_refresh_token_v3(@tokenHash, @successorHash, @clockOffset, @idle, @grace, @lockTimeout, @Ip, @UserAgent)
             """;
         var successor = OpaqueToken.Successor(presented, successorKey.Key);
@@ -57,24 +57,24 @@ internal sealed class RefreshRotation(NpgsqlDataSource dataSource, RefreshSucces
         return row switch
         {
             { Outcome: "reused" } => new RefreshResult.Reused(),
-            { Outcome: "rotated", SessionId: { } id, SessionExpiresAt: { } expires, User: { } user } =>
-                new RefreshResult.Rotated(successor, id, DbTime.Utc(expires), user),
-            { Outcome: "grace", SessionId: { } id, SessionExpiresAt: { } expires, User: { } user } =>
-                new RefreshResult.Grace(successor, id, DbTime.Utc(expires), user),
+            { Outcome: "rotated", SessionId: { } id, SessionExpiresAt: { } expires, User: { } user, Amr: { } amr } =>
+                new RefreshResult.Rotated(successor, id, DbTime.Utc(expires), user, amr),
+            { Outcome: "grace", SessionId: { } id, SessionExpiresAt: { } expires, User: { } user, Amr: { } amr } =>
+                new RefreshResult.Grace(successor, id, DbTime.Utc(expires), user, amr),
             _ => new RefreshResult.Invalid(),
         };
     }
 
     /// <summary>The function's row: only <see cref="Outcome"/> is set for 'invalid'; the session and user for the others.</summary>
     private sealed record Row(string Outcome, Guid? SessionId, Guid? UserId, DateTime? SessionExpiresAt, string? Email,
-        bool? EmailVerified, string? DisplayName, DateTime? UserCreatedAt, string[]? Roles)
+        bool? EmailVerified, string? DisplayName, DateTime? UserCreatedAt, string[]? Roles, string[]? Amr, bool? Totp, int? Passkeys)
     {
         // Dapper reports text[] as System.Array, which matches no constructor parameter: it builds the row
         // through this constructor and the init setters instead.
-        private Row() : this("", null, null, null, null, null, null, null, null) { }
+        private Row() : this("", null, null, null, null, null, null, null, null, null, null, null) { }
 
         public UserResponse? User => UserId is { } id && Email is not null && UserCreatedAt is { } created
-            ? new UserResponse(id, Email, EmailVerified ?? false, DisplayName, DbTime.Utc(created), Roles ?? [])
+            ? new UserResponse(id, Email, EmailVerified ?? false, DisplayName, DbTime.Utc(created), Roles ?? [], new MfaStatus(Totp ?? false, Passkeys ?? 0))
             : null;
     }
 }

@@ -121,10 +121,10 @@ internal static class SessionEndpoints
         if (check == PasswordCheck.MatchedNeedsRehash)
             await credentialStore.UpdatePasswordHashAsync(credentials.User.Id, credentials.PasswordHash, await hasher.HashAsync(request.Password!, ct), origin, ct);
 
-        var session = await sessions.CreateAsync(credentials.User.Id, origin, ct); // also clears the email's count
+        var session = await sessions.CreateAsync(credentials.User.Id, AuthMethods.Password, origin, ct); // also clears the email's count
         cookie.Write(http.Response, session.RefreshToken, session.ExpiresAt);
         metrics.Signin(AuthMetrics.SigninSucceeded);
-        return TokenResponse(http, issuer.Issue(credentials.User, session.Id));
+        return TokenResponse(http, issuer.Issue(credentials.User, session.Id, AuthMethods.Password));
 
         async Task<ProblemHttpResult> SigninFailedAsync(Guid? userId)
         {
@@ -148,7 +148,7 @@ internal static class SessionEndpoints
         {
             case RefreshResult.Renewed renewed: // rotated, or a retry within the grace window
                 cookie.Write(http.Response, renewed.RefreshToken, renewed.SessionExpiresAt);
-                return TokenResponse(http, issuer.Issue(renewed.User, renewed.SessionId));
+                return TokenResponse(http, issuer.Issue(renewed.User, renewed.SessionId, renewed.Amr));
             case RefreshResult.Conflict:
                 http.Response.Headers.RetryAfter = "1";
                 return Problems.Create(409, ErrorCodes.RefreshConflict, "A refresh of this session is in progress, retry shortly");

@@ -13,7 +13,8 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOpt
 {
     private readonly AuthOptions auth = options.Value;
 
-    public async Task<NewSession> CreateAsync(Guid userId, RequestOrigin origin, CancellationToken ct)
+    /// <summary>Starts a session; <paramref name="amr"/> (<see cref="AuthMethods"/>) says how its signin was made.</summary>
+    public async Task<NewSession> CreateAsync(Guid userId, IReadOnlyList<string> amr, RequestOrigin origin, CancellationToken ct)
     {
         // Session, its first refresh token, the audit event and the end of the email's failure count
         // (SigninLockout) in one statement: atomic, one round trip. The count is cleared only here,
@@ -24,14 +25,14 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOpt
             signed_in AS (
                 UPDATE users SET last_signin_at = @now WHERE id = @userId),
             s AS (
-                INSERT INTO sessions (id, user_id, created_at, last_used_at, idle_expires_at, expires_at, user_agent, ip)
-                VALUES (@id, @userId, @now, @now, @idleExpiresAt, @expiresAt, @UserAgent, @Ip)
+                INSERT INTO sessions (id, user_id, created_at, last_used_at, idle_expires_at, expires_at, user_agent, ip, amr)
+                VALUES (@id, @userId, @now, @now, @idleExpiresAt, @expiresAt, @UserAgent, @Ip, @amr)
                 RETURNING id),
             t AS (
                 INSERT INTO refresh_tokens (session_id, token_hash, created_at)
                 SELECT id, @tokenHash, @now FROM s)
             INSERT INTO audit_events (user_id, kind, ip, user_agent, created_at, details)
-            SELECT @userId, '{AuditKinds.SigninSucceeded}', @Ip, @UserAgent, @now, jsonb_build_object('sessionId', id) FROM s
+            SELECT @userId, '{AuditKinds.SigninSucceeded}', @Ip, @UserAgent, @now, jsonb_build_object('sessionId', id, 'amr', @amr) FROM s
             """;
         var now = clock.GetUtcNow();
         var id = Guid.CreateVersion7(now);
@@ -41,7 +42,7 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOpt
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition(sql, new
         {
-            id, userId, now, idleExpiresAt, expiresAt, origin.UserAgent, origin.Ip, tokenHash = OpaqueToken.Hash(token),
+            id, userId, now, idleExpiresAt, expiresAt, origin.UserAgent, origin.Ip, tokenHash = OpaqueToken.Hash(token), amr = amr.ToArray(),
         }, cancellationToken: ct));
         return new NewSession(id, token, expiresAt);
     }
@@ -49,8 +50,8 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOpt
     /// <summary>The user of a live session (not revoked, not expired), or null: the check behind every bearer call.</summary>
     public async Task<UserResponse?> FindLiveSessionUserAsync(Guid sessionId, Guid userId, CancellationToken ct)
     {
-        const string sql = """
-            SELECT u.id AS Id, u.email AS Email, u.email_verified_at IS NOT NULL AS EmailVerified, u.display_name AS DisplayName, u.created_at AS CreatedAt, u.roles AS Roles
+        const string sql = $"""
+            SELECT {UserRow.ColumnsOfU}
             FROM sessions s JOIN users u ON u.id = s.user_id
             WHERE s.id = @sessionId AND s.user_id = @userId AND s.revoked_at IS NULL AND u.disabled_at IS NULL
               AND s.expires_at > @now AND s.idle_expires_at > @now

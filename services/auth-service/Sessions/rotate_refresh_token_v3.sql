@@ -9,6 +9,8 @@
 --    refresh holds the roles the user has now: a role change takes effect at the next refresh.
 -- 2. A disabled user's token is 'invalid' (users.disabled_at set). Disabling revokes every session
 --    already; this also covers a session that a signin racing the disable created.
+-- 3. It returns the session's amr (how its signin was made: a refresh keeps it) and the user's second
+--    factors (migration 0007), for the access token and the user object.
 --
 -- The literals 'refresh_token_reused' (RevocationReasons), 'refresh_reused' (AuditKinds) and
 -- 'refresh_reuse_notice' (RefreshReuseNoticeMail.KindName) are the C# constants' values; a test
@@ -20,7 +22,7 @@ CREATE OR REPLACE FUNCTION rotate_refresh_token_v3(
     p_idle interval, p_grace interval, p_lock_timeout text, p_ip text, p_user_agent text)
 RETURNS TABLE (outcome text, session_id uuid, user_id uuid, session_expires_at timestamptz,
                email text, email_verified boolean, display_name text, user_created_at timestamptz,
-               roles text[])
+               roles text[], amr text[], totp_enabled boolean, passkey_count integer)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
@@ -81,7 +83,7 @@ BEGIN
 
     RETURN QUERY
     SELECT v_outcome, v_session.id, u.id, v_session.expires_at, u.email, u.email_verified_at IS NOT NULL,
-           u.display_name, u.created_at, u.roles
+           u.display_name, u.created_at, u.roles, v_session.amr, u.totp_enabled, u.passkey_count
     FROM users u WHERE u.id = v_session.user_id;
 END
 $$;

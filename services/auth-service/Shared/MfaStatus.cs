@@ -1,4 +1,4 @@
-namespace AuthService.Accounts;
+namespace AuthService.Shared;
 
-/// <summary>The caller's second factors, as flags and counts: their secrets never leave the service.</summary>
-public sealed record ExportedFactors(bool Totp, int Passkeys);
+/// <summary>The user's second factors as flags and counts (the user object's <c>mfa</c>): their secrets never leave the service.</summary>
+public sealed record MfaStatus(bool Totp, int Passkeys);

@@ -9,15 +9,15 @@ namespace AuthService.Tokens;
 /// <summary>
 /// Signs short-lived ES256 access tokens (<c>typ</c> at+jwt, RFC 9068) with the ring's current key. They carry
 /// the user's <c>roles</c> (a JSON array, empty when none, as RFC 9068 §7.2.1 and a downstream
-/// <c>RoleClaimType = "roles"</c> expect) and <c>amr</c> (RFC 8176: <c>pwd</c>, the only way in so far).
+/// <c>RoleClaimType = "roles"</c> expect) and <c>amr</c> (RFC 8176, <see cref="AuthMethods"/>): how the session's signin
+/// was made, kept by every refresh of it.
 /// </summary>
 internal sealed class AccessTokenIssuer(SigningKeyRing keys, IOptions<AuthOptions> options, TimeProvider clock)
 {
     private readonly JsonWebTokenHandler handler = new() { SetDefaultTimesOnTokenCreation = false };
-    private static readonly string[] PasswordOnly = ["pwd"];
     private readonly AuthOptions auth = options.Value;
 
-    public AccessTokenResponse Issue(UserResponse user, Guid sessionId)
+    public AccessTokenResponse Issue(UserResponse user, Guid sessionId, IReadOnlyList<string> amr)
     {
         var instant = clock.GetUtcNow();
         var now = instant.UtcDateTime;
@@ -39,7 +39,7 @@ internal sealed class AccessTokenIssuer(SigningKeyRing keys, IOptions<AuthOption
                 [JwtRegisteredClaimNames.Email] = user.Email,
                 ["email_verified"] = user.EmailVerified,
                 ["roles"] = user.Roles.ToArray(),
-                ["amr"] = PasswordOnly,
+                ["amr"] = amr.ToArray(),
             },
         });
         return new AccessTokenResponse(token, "Bearer", (int)lifetime.TotalSeconds, user);
