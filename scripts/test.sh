@@ -7,10 +7,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 trap './scripts/docker-engine.sh stop' EXIT
+SECONDS=0
 ./scripts/docker-engine.sh start
 if docker info >/dev/null 2>&1; then
   make --no-print-directory image   # base images first (stand-ins where none can be pulled), then the service
 fi
+containers_setup=$SECONDS
 # The full suite on the local cluster; PostgresSourceSmokeTests runs the container path (and the Container
 # tests run PostgreSQL containers of their own). Under heavy load the container path answered a few parallel
 # refreshes with 503s that the local path never has; until that is understood, CI keeps the proven path.
@@ -26,6 +28,7 @@ AUTH_TEST_PUBLISH_DIR="$PWD/artifacts/publish" dotnet test services/auth-service
 if [ -f "$report" ]; then
   echo "=== the service image ==="
   cat "$report"
+  echo "engine start and images (make image): ${containers_setup} s"
 fi
 if [ "$status" -ne 0 ]; then
   # Short enough to survive in a log's tail: each failure's name, its message (8 lines) and the test's own frame.

@@ -57,6 +57,22 @@ public sealed class EmailChangeTests(AuthServiceFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Confirm_AnswersTheWholeUserObject_AsMeShowsIt()
+    {
+        // The confirmation once selected its own column list and answered roles [] for a user holding roles.
+        var (old, @new, _, token) = await RequestedChangeAsync();
+        await using (var db = client.OpenDatabase())
+            await db.ExecuteAsync("UPDATE users SET roles = '{auditor}' WHERE email = @old", new { old });
+
+        var confirmed = await (await ConfirmAsync(token)).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+
+        var session = await client.SigninAsync(@new);
+        var me = await (await client.GetWithBearerAsync("/auth/me", session.AccessToken)).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.Equal(["auditor"], confirmed.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(me.ToString(), confirmed.ToString());
+    }
+
+    [Fact]
     public async Task TakenAddress_SameAnswer_OwnerIsToldInstead_NoLinkMailed()
     {
         var taken = await client.CreateVerifiedUserAsync();
