@@ -1,30 +1,59 @@
 #!/usr/bin/env bash
-# make bench: the hot paths of ARCHITECTURE.md's budget, measured with wrk (64 connections)
-# against a Release build on the local cluster of `make run` (its own database, auth_bench).
+# make bench: the hot paths of ARCHITECTURE.md's budget, measured with wrk (64 connections) against a
+# Release build on the local cluster of `make run` (its own databases), and in the same run the references
+# they are judged against, on the same cluster and cores:
+#   - pgbench: the bare rotation transaction (UPDATE one row by primary key + INSERT one row) and a bare UPDATE
+#   - Kestrel answering a constant small JSON (bench/ConstantJson)
+#   - the peer: ASP.NET Core Identity's MapIdentityApi on EF Core + Npgsql (bench/PeerIdentity)
+#   - the published build's cold start to /readyz and idle RSS (scripts/bench-start.sh)
+# Absolute figures vary from machine to machine; the ratios at the end are what the goals are stated in.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 ./scripts/pg-local.sh start >/dev/null
 port=${BENCH_PORT:-8091}
+peer_port=$((port + 1))
+constant_port=$((port + 2))
 pg_port=${AUTH_DEV_PG_PORT:-54329}
 duration=${BENCH_DURATION:-10s}
+seconds=${duration%s}
 api="http://127.0.0.1:$port"
+peer="http://127.0.0.1:$peer_port"
 work="$root/.data/bench"
 mkdir -p "$work"
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 
-runuser -u postgres -- psql -h 127.0.0.1 -p $pg_port -U postgres -qc "DROP DATABASE IF EXISTS auth_bench" >/dev/null 2>&1 \
-  || psql -h 127.0.0.1 -p $pg_port -U postgres -qc "DROP DATABASE IF EXISTS auth_bench" >/dev/null
-(runuser -u postgres -- createdb -h 127.0.0.1 -p $pg_port -U postgres auth_bench 2>/dev/null) \
-  || createdb -h 127.0.0.1 -p $pg_port -U postgres auth_bench
+psql_() { runuser -u postgres -- psql -h 127.0.0.1 -p "$pg_port" -U postgres "$@" 2>/dev/null || psql -h 127.0.0.1 -p "$pg_port" -U postgres "$@"; }
+fresh_db() { psql_ -qc "DROP DATABASE IF EXISTS $1" >/dev/null; psql_ -qc "CREATE DATABASE $1" >/dev/null; }
+wait_ready() { for _ in $(seq 300); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "not ready: $1" >&2; return 1; }
 
+# wrk's figures: requests per second and the 99th percentile in ms.
+declare -A rps p99
+bench() { # name, then wrk's arguments
+  local name=$1; shift
+  local out; out=$(wrk --latency "$@")
+  echo "$out" | grep -E 'Requests/sec|Latency  |99%|Non-2xx|Socket'
+  rps[$name]=$(echo "$out" | awk '/Requests\/sec/ { print $2 }')
+  p99[$name]=$(echo "$out" | awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 } print v }')
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+fresh_db auth_bench
+fresh_db auth_bench_peer
+fresh_db auth_bench_reference
 dotnet publish services/auth-service -c Release -o "$work/bin" --nologo -v quiet >/dev/null
+dotnet publish bench/PeerIdentity -c Release -o "$work/peer" --nologo -v quiet >/dev/null
+dotnet publish bench/ConstantJson -c Release -o "$work/constant" --nologo -v quiet >/dev/null
+connection="Host=127.0.0.1;Port=$pg_port;Username=postgres;Maximum Pool Size=64"
+
+# --- auth-service
 ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning RateLimits__Enabled=false \
-  ConnectionStrings__Postgres="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=auth_bench;Maximum Pool Size=64" \
+  ConnectionStrings__Postgres="$connection;Database=auth_bench" \
   dotnet "$work/bin/AuthService.dll" --contentRoot "$work/bin" --urls "$api" >"$work/service.log" 2>&1 &
-service=$!
-trap 'kill $service 2>/dev/null || true' EXIT
-for _ in $(seq 100); do curl -fs "$api/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+service=$!; pids+=("$service")
+wait_ready "$api/readyz"
 
 email="bench-$RANDOM@example.com"; password="a benchmark passphrase 2024"
 curl -fs "$api/auth/signup" -H 'Content-Type: application/json' -d "{\"email\":\"$email\",\"password\":\"$password\"}" >/dev/null
@@ -45,10 +74,75 @@ BENCH_ACCESS_TOKEN="$access" wrk -t2 -c64 -d3s -s scripts/bench/bearer.lua "$api
 wrk -t2 -c64 -d3s "$api/.well-known/jwks.json" >/dev/null
 
 echo "== POST /auth/refresh (64 sessions, one connection each)"
-BENCH_TOKENS="$work/tokens" wrk -t64 -c64 -d"$duration" --latency -s scripts/bench/refresh.lua "$api/auth/refresh" | grep -E 'Requests/sec|Latency|99%|Non-2xx|Socket'
+BENCH_TOKENS="$work/tokens" bench refresh -t64 -c64 -d"$duration" -s scripts/bench/refresh.lua "$api/auth/refresh"
 echo "== GET /auth/me"
-BENCH_ACCESS_TOKEN="$access" wrk -t2 -c64 -d"$duration" --latency -s scripts/bench/bearer.lua "$api/auth/me" | grep -E 'Requests/sec|Latency|99%|Non-2xx|Socket'
+BENCH_ACCESS_TOKEN="$access" bench me -t2 -c64 -d"$duration" -s scripts/bench/bearer.lua "$api/auth/me"
 echo "== GET /.well-known/jwks.json"
-wrk -t2 -c64 -d"$duration" --latency "$api/.well-known/jwks.json" | grep -E 'Requests/sec|Latency|99%|Non-2xx|Socket'
+bench jwks -t2 -c64 -d"$duration" "$api/.well-known/jwks.json"
 echo "== POST /auth/signin (Argon2id t=2 m=19MiB, one account)"
-BENCH_EMAIL="$email" BENCH_PASSWORD="$password" wrk -t2 -c64 -d"$duration" --latency -s scripts/bench/signin.lua "$api/auth/signin" | grep -E 'Requests/sec|Latency|99%|Non-2xx|Socket'
+BENCH_EMAIL="$email" BENCH_PASSWORD="$password" bench signin -t2 -c64 -d"$duration" -s scripts/bench/signin.lua "$api/auth/signin"
+kill "$service"; wait "$service" 2>/dev/null || true
+
+# --- pgbench references, 64 clients on the same cluster
+psql_ -q -d auth_bench_reference -f scripts/bench/reference-schema.sql >/dev/null
+pgbench_tps() { # script
+  local out; out=$(runuser -u postgres -- pgbench -h 127.0.0.1 -p "$pg_port" -U postgres -n -M prepared -c 64 -j 2 -T "$seconds" -f "$1" auth_bench_reference 2>&1 \
+    || pgbench -h 127.0.0.1 -p "$pg_port" -U postgres -n -M prepared -c 64 -j 2 -T "$seconds" -f "$1" auth_bench_reference)
+  echo "$out" | awk '/^tps = / { printf "%.0f", $3 }'
+}
+echo "== pgbench: UPDATE by primary key + INSERT, one transaction"
+rps[pg_rotation]=$(pgbench_tps scripts/bench/rotation.sql); echo "tps ${rps[pg_rotation]}"
+echo "== pgbench: UPDATE by primary key"
+rps[pg_update]=$(pgbench_tps scripts/bench/update.sql); echo "tps ${rps[pg_update]}"
+
+# --- Kestrel answering a constant small JSON
+dotnet "$work/constant/ConstantJson.dll" --urls "http://127.0.0.1:$constant_port" >"$work/constant.log" 2>&1 &
+pids+=("$!")
+wait_ready "http://127.0.0.1:$constant_port/"
+wrk -t2 -c64 -d3s "http://127.0.0.1:$constant_port/" >/dev/null
+echo "== Kestrel, a constant small JSON"
+bench constant -t2 -c64 -d"$duration" "http://127.0.0.1:$constant_port/"
+kill "${pids[-1]}"
+
+# --- the peer: ASP.NET Core Identity's API endpoints
+Logging__LogLevel__Default=Warning ConnectionStrings__Postgres="$connection;Database=auth_bench_peer" \
+  dotnet "$work/peer/PeerIdentity.dll" --urls "$peer" >"$work/peer.log" 2>&1 &
+pids+=("$!")
+wait_ready "$peer/login" || true   # GET /login is 405 once it listens; curl -f fails on that, so wait on the socket
+for _ in $(seq 300); do curl -s -o /dev/null "$peer/login" && break; sleep 0.1; done
+peer_password="Bench-passw0rd!"
+curl -fs "$peer/register" -H 'Content-Type: application/json' -d "{\"email\":\"$email\",\"password\":\"$peer_password\"}" >/dev/null
+: >"$work/peer-warmup-tokens"; : >"$work/peer-tokens"
+for i in $(seq 128); do
+  out="$work/peer-tokens"; [ "$i" -le 64 ] && out="$work/peer-warmup-tokens"
+  curl -fs "$peer/login" -H 'Content-Type: application/json' -d "{\"email\":\"$email\",\"password\":\"$peer_password\"}" >"$work/peer-login.json"
+  sed -E 's/.*"refreshToken":"([^"]+)".*/\1/' "$work/peer-login.json" >>"$out"
+done
+peer_access=$(sed -E 's/.*"accessToken":"([^"]+)".*/\1/' "$work/peer-login.json")
+BENCH_TOKENS="$work/peer-warmup-tokens" wrk -t64 -c64 -d3s -s scripts/bench/peer-refresh.lua "$peer/refresh" >/dev/null
+BENCH_ACCESS_TOKEN="$peer_access" wrk -t2 -c64 -d3s -s scripts/bench/bearer.lua "$peer/manage/info" >/dev/null
+echo "== peer: POST /refresh (Identity bearer tokens)"
+BENCH_TOKENS="$work/peer-tokens" bench peer_refresh -t64 -c64 -d"$duration" -s scripts/bench/peer-refresh.lua "$peer/refresh"
+echo "== peer: GET /manage/info"
+BENCH_ACCESS_TOKEN="$peer_access" bench peer_me -t2 -c64 -d"$duration" -s scripts/bench/bearer.lua "$peer/manage/info"
+kill "${pids[-1]}"
+
+# --- start and memory of the published build
+echo "== cold start to /readyz and idle RSS (published build, migrated database)"
+start_out=$(BENCH_PORT=$port ./scripts/bench-start.sh "$work/bin" "$connection;Database=auth_bench")
+echo "$start_out"
+start_ms=$(echo "$start_out" | awk '/^start_ms/ { print $2 }')
+rss_mib=$(echo "$start_out" | awk '/^rss_mib/ { print $2 }')
+
+echo
+echo "== summary (64 connections; ratios within this run)"
+printf '%-26s %10s %9s   %-34s %10s %7s\n' "path" "req/s" "p99 ms" "reference" "ref req/s" "ratio"
+row() { printf '%-26s %10.0f %9s   %-34s %10.0f %7s\n' "$1" "${rps[$2]}" "${p99[$2]:--}" "$3" "${rps[$4]}" "$(ratio "${rps[$2]}" "${rps[$4]}")"; }
+row "POST /auth/refresh" refresh "pgbench UPDATE + INSERT" pg_rotation
+row "POST /auth/refresh" refresh "peer POST /refresh" peer_refresh
+row "GET /auth/me" me "peer GET /manage/info" peer_me
+row "GET /.well-known/jwks.json" jwks "Kestrel constant JSON" constant
+printf '%-26s %10.0f %9s   %-34s\n' "POST /auth/signin" "${rps[signin]}" "${p99[signin]}" "(the Argon2id ceiling)"
+printf '%-26s %10s %9s   %-34s %10s\n' "pgbench UPDATE by pk" "${rps[pg_update]}" "-" "" ""
+printf '%-26s %10s ms   (goal 500)\n' "cold start to /readyz" "$start_ms"
+printf '%-26s %10s MiB  (goal 80)\n' "idle RSS" "$rss_mib"
