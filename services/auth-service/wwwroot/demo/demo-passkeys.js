@@ -57,7 +57,7 @@ const passkeys = (() => {
       name.textContent = item.name;
       const used = document.createElement("span");
       used.className = "hint";
-      used.textContent = item.lastUsedAt ? ` last used ${new Date(item.lastUsedAt).toLocaleString()}` : " never used";
+      used.textContent = item.lastUsedAt ? ` last used ${new Date(item.lastUsedAt).toLocaleString()} ` : " never used ";
       const remove = document.createElement("button");
       remove.type = "button";
       remove.className = "passkey-delete";
