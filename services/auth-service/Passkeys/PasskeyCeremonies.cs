@@ -62,7 +62,7 @@ internal sealed partial class PasskeyCeremonies(IFido2 fido2, PasskeyStore store
         }
         catch (Exception e) when (IsRefusal(e))
         {
-            LogRefused(logger, "registration", e.GetType().Name, e.Message);
+            LogRefused(logger, "registration", e.GetType().Name, Detail(e));
             return new(null, PasskeyFieldErrors.Rejected);
         }
         var passkey = await store.AddAsync(userId, registered, name, origin, ct);
@@ -108,7 +108,7 @@ internal sealed partial class PasskeyCeremonies(IFido2 fido2, PasskeyStore store
         }
         catch (Exception e) when (IsRefusal(e))
         {
-            LogRefused(logger, "signin", e.GetType().Name, e.Message);
+            LogRefused(logger, "signin", e.GetType().Name, Detail(e));
             await store.AuditFailureAsync(passkey.User.Id, passkey.Id, (e as Fido2VerificationException)?.Code.ToString() ?? "malformed", origin, ct);
             return new(null);
         }
@@ -131,6 +131,9 @@ internal sealed partial class PasskeyCeremonies(IFido2 fido2, PasskeyStore store
     private static bool IsRefusal(Exception e) => e is Fido2VerificationException or JsonException or FormatException or ArgumentException
         or InvalidOperationException or NotSupportedException or System.Security.Cryptography.CryptographicException
         or System.Formats.Cbor.CborContentException or OverflowException or IndexOutOfRangeException;
+
+    /// <summary>Fido2's reason, which may quote what the client sent (an origin): without control characters, and bounded.</summary>
+    private static string Detail(Exception e) => Http.HeaderText.Clean(e.Message, Http.HeaderText.MaxLoggedLength) ?? "";
 
     private static JsonElement ToElement(string json)
     {
