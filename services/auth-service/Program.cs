@@ -7,6 +7,7 @@ using AuthService.Http;
 using AuthService.Import;
 using AuthService.LinkPages;
 using AuthService.Options;
+using AuthService.Passkeys;
 using AuthService.Passwords;
 using AuthService.Roles;
 using AuthService.Sessions;
@@ -31,6 +32,7 @@ builder.AddSessions();
 builder.AddAccounts(); // accounts and their password flows (forgot, reset, change)
 builder.AddRoles();
 builder.AddAdmin(); // the admin API
+builder.AddPasskeys(); // WebAuthn passkeys: registration and passwordless signin
 builder.AddImport(); // users from other systems: the import-users command and POST /admin/users/import
 
 var app = builder.Build();
@@ -78,6 +80,7 @@ api.MapAdmin();
 api.MapEmailChange();
 api.MapDeleteMe();
 api.MapAccountExport();
+api.MapPasskeys();
 api.MapDevMailbox();
 api.MapApiDocs();
 api.MapLinkPages(); // the pages of the mailed links, when those links lead here

@@ -21,8 +21,16 @@ namespace AuthService.Tests.Browser;
 /// same site, so the browser does send the SameSite=Strict cookie to the service from there) — one
 /// of them listed in Auth:AllowedOrigins, one not — and headless Debian Chromium driven by Playwright.
 /// </summary>
-public sealed class BrowserFixture : IAsyncLifetime
+public class BrowserFixture : IAsyncLifetime
 {
+    /// <summary>The host name of every origin here; the service and the other origins listen on the loopback address.</summary>
+    protected virtual string Host => "127.0.0.1";
+
+    /// <summary>Settings a derived fixture adds to (or changes in) the service's.</summary>
+    protected virtual void Configure(Dictionary<string, string?> settings)
+    {
+    }
+
     public AuthServiceFactory Factory { get; private set; } = null!;
     public string Origin { get; private set; } = "";
     public string EvilOrigin { get; private set; } = "";
@@ -38,12 +46,11 @@ public sealed class BrowserFixture : IAsyncLifetime
         var servicePort = FreePort.Next();
         var evilPort = FreePort.Next();
         var friendPort = FreePort.Next();
-        Origin = $"http://127.0.0.1:{servicePort}";
-        EvilOrigin = $"http://127.0.0.1:{evilPort}";
-        FriendOrigin = $"http://127.0.0.1:{friendPort}";
+        Origin = $"http://{Host}:{servicePort}";
+        EvilOrigin = $"http://{Host}:{evilPort}";
+        FriendOrigin = $"http://{Host}:{friendPort}";
 
-        Uri baseAddress;
-        (Factory, baseAddress) = await AbuseKit.StartOnKestrelAsync(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Auth:RefreshCookie:Secure"] = "false",
             ["Auth:AllowedOrigins:0"] = Origin,
@@ -55,7 +62,10 @@ public sealed class BrowserFixture : IAsyncLifetime
             ["Docs:Enabled"] = "true",
             // "Request finished … - 403" lines: what the server answered, even where the browser hides it from the page.
             ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
-        }, port: servicePort);
+        };
+        Configure(settings);
+        Uri baseAddress;
+        (Factory, baseAddress) = await AbuseKit.StartOnKestrelAsync(settings, port: servicePort);
         Http = new HttpClient { BaseAddress = baseAddress };
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "OtherOrigins" });

@@ -13,8 +13,8 @@ internal static class ExportEndpoints
         app.MapGet("/auth/me/export", ExportAsync).WithName("ExportMe").WithTags("Accounts").RequireAuthorization()
             .RequireRateLimiting(RateLimits.Credentials) // a whole account's data: not for polling
             .WithSummary("Export the signed-in user's data")
-            .WithDescription("Everything the service holds about the caller: the profile, roles, live sessions, second factors (as " +
-                $"flags; none exist yet) and the account's audit events (the newest {AccountExportStore.MaxAuditEvents:N0}). No password " +
+            .WithDescription("Everything the service holds about the caller: the profile, roles, live sessions, second factors (TOTP on or " +
+                $"off, the number of passkeys) and the account's audit events (the newest {AccountExportStore.MaxAuditEvents:N0}). No password " +
                 "hash, token or key is ever part of it. Not cached (`Cache-Control: no-store`).")
             .WithResponseDescription(200, "The caller's data.");
         return app;

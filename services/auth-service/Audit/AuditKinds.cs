@@ -38,4 +38,9 @@ public static class AuditKinds
     public const string AccountDeleted = "account_deleted";
     /// <summary>A user created by import (CLI or admin API); details: source, passwordFormat, emailVerified (never the hash).</summary>
     public const string UserImported = "user_imported";
+    /// <summary>A passkey registered or removed by its owner; details: the passkey's id (never key material).</summary>
+    public const string PasskeyAdded = "passkey_added";
+    public const string PasskeyRemoved = "passkey_removed";
+    /// <summary>A passkey assertion refused for a known credential (bad signature, counter not increased, …); details: passkeyId, reason.</summary>
+    public const string PasskeySigninFailed = "passkey_signin_failed";
 }

@@ -30,6 +30,9 @@ internal sealed class ApiDocumentTransformer : IOpenApiDocumentTransformer
         ("Sessions", "Signin, the refresh cookie's rotation, logout and the caller's sessions. The refresh token lives only in an " +
             "HttpOnly cookie (`Path=/auth`); the cookie endpoints need `X-Requested-With` or `X-CSRF-Token` (CSRF guard)."),
         ("Passwords", "Forgotten password (an emailed reset link) and password change."),
+        ("Passkeys", "WebAuthn passkeys (discoverable credentials): register and remove them when signed in, and sign in with one, " +
+            "without a password. Relying party `Auth:Passkeys:RpId` (default: the host of `Auth:AppBaseUrl`); origins " +
+            "`Auth:AllowedOrigins` and `Auth:AppBaseUrl`."),
         ("Admin", "Running the user base; needs the `admin` role. Here: importing users from other systems."),
         ("Discovery", "What other services and clients need to find: the service's home, the OpenID discovery document and the " +
             "signing keys (JWKS) that validate access tokens offline."),

@@ -1,6 +1,7 @@
 using AuthService.Accounts;
 using AuthService.Admin;
 using AuthService.Email;
+using AuthService.Passkeys;
 using AuthService.Passwords;
 using AuthService.Sessions;
 using AuthService.Shared;
@@ -41,6 +42,30 @@ public static class SchemaCatalog
         new("mfa", "The user's second factors: whether TOTP is on, and how many passkeys are registered.",
             new Dictionary<string, object?> { ["totp"] = false, ["passkeys"] = 0 }),
     ];
+
+    private const string PasskeyChallengeId = "0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a5b";
+
+    private static readonly Dictionary<string, object?> PasskeyAttestationExample = new()
+    {
+        ["id"] = "AbCdEfGh", ["rawId"] = "AbCdEfGh", ["type"] = "public-key",
+        ["response"] = new Dictionary<string, object?>
+        {
+            ["attestationObject"] = "o2NmbXRkbm9uZWdhdHRTdG10oGhhdXRoRGF0YQ", ["clientDataJSON"] = "eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIn0",
+            ["transports"] = new[] { "internal" },
+        },
+        ["clientExtensionResults"] = new Dictionary<string, object?>(),
+    };
+
+    private static readonly Dictionary<string, object?> PasskeyAssertionExample = new()
+    {
+        ["id"] = "AbCdEfGh", ["rawId"] = "AbCdEfGh", ["type"] = "public-key",
+        ["response"] = new Dictionary<string, object?>
+        {
+            ["authenticatorData"] = "SZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2MFAAAAAQ", ["clientDataJSON"] = "eyJ0eXBlIjoid2ViYXV0aG4uZ2V0In0",
+            ["signature"] = "MEUCIQDd", ["userHandle"] = "PxwqTot9TGqeXxorPE1ebw",
+        },
+        ["clientExtensionResults"] = new Dictionary<string, object?>(),
+    };
 
     private const string RolesRule = "Role names matching `^[a-z][a-z0-9_.:-]{0,63}$`, at most 32 (duplicates are folded).";
 
@@ -160,6 +185,36 @@ public static class SchemaCatalog
         [typeof(MessageResponse)] = new("A deliberately vague confirmation: the same whether or not an account exists.",
         [
             new("message", "Human-readable; do not parse.", "Check your inbox to verify your email address."),
+        ]),
+        [typeof(RegisterPasskeyRequest)] = new("A new passkey: the authenticator's attestation, and a name for the list.",
+        [
+            new("credential", "The `PublicKeyCredential` that `navigator.credentials.create` gave for the options of " +
+                "POST /auth/passkeys/register/options, as JSON (`toJSON()`: binary members base64url).", PasskeyAttestationExample, Required: true),
+            new("name", "Optional; trimmed, 1–64 characters, no control, format or invisible characters. Default: `Passkey` and the date.",
+                "Laptop"),
+        ]),
+        [typeof(PasskeySigninRequest)] = new("A passkey signin: the challenge answered and the authenticator's assertion.",
+        [
+            new("challengeId", "`challengeId` of POST /auth/passkeys/signin/options; used up by this call.", PasskeyChallengeId, Required: true),
+            new("credential", "The `PublicKeyCredential` that `navigator.credentials.get` gave, as JSON (`toJSON()`: binary members " +
+                "base64url); `response.userHandle` is required (a discoverable credential).", PasskeyAssertionExample, Required: true),
+        ]),
+        [typeof(PasskeyResponse)] = new("One of the caller's passkeys (no key material).",
+        [
+            new("id", "The passkey's id; DELETE /auth/passkeys/{id} removes it.", "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"),
+            new("name", "The name given at registration.", "Laptop"),
+            new("createdAt", "When it was registered (UTC).", Created),
+            new("lastUsedAt", "Its last signin (UTC); null when never.", "2025-06-02T18:05:00+00:00"),
+        ]),
+        [typeof(PasskeySigninOptionsResponse)] = new("A passkey signin's challenge.",
+        [
+            new("challengeId", "Send it back with the assertion; valid for 5 minutes, once.", PasskeyChallengeId),
+            new("options", "`PublicKeyCredentialRequestOptions` as JSON (binary members base64url) for `navigator.credentials.get`.",
+                new Dictionary<string, object?>
+                {
+                    ["challenge"] = "x6mHRe0Vb5Xz3Jd0l4cS1Q", ["timeout"] = 300000, ["rpId"] = "app.example.com",
+                    ["allowCredentials"] = Array.Empty<object>(), ["userVerification"] = "required",
+                }),
         ]),
         [typeof(UserResponse)] = new("The user as every answer shows it.", UserProperties),
         [typeof(AccessTokenResponse)] = new("A signed-in session's access token (the refresh token travels only in the cookie).",

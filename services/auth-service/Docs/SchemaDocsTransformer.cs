@@ -30,7 +30,17 @@ internal sealed class SchemaDocsTransformer : IOpenApiSchemaTransformer
         {
             if (schema.Properties?.TryGetValue(property.Name, out var member) != true)
                 throw new InvalidOperationException($"{nameof(SchemaCatalog)}: {context.JsonTypeInfo.Type.Name} has no member '{property.Name}'.");
-            if (member is OpenApiSchema inline)
+            if (isRequest && IsOpaqueJson(context, property.Name))
+            {
+                // A member carrying third-party JSON (a WebAuthn credential) is an object the endpoint reads itself.
+                schema.Properties![property.Name] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Description = property.Description,
+                    Examples = property.Example is null ? null : [ToNode(property.Example)],
+                };
+            }
+            else if (member is OpenApiSchema inline)
             {
                 inline.Description = property.Description;
                 if (property.Example is not null) inline.Examples = [ToNode(property.Example)];
@@ -52,6 +62,10 @@ internal sealed class SchemaDocsTransformer : IOpenApiSchemaTransformer
         schema.Examples = [ToNode(SchemaCatalog.ExampleOf(doc.Properties))];
         return Task.CompletedTask;
     }
+
+    private static bool IsOpaqueJson(OpenApiSchemaTransformerContext context, string name) =>
+        context.JsonTypeInfo.Properties.FirstOrDefault(p => p.Name == name)?.PropertyType is { } type
+        && (type == typeof(JsonElement) || type == typeof(JsonElement?));
 
     private static JsonNode ToNode(object value) => JsonSerializer.SerializeToNode(value)!;
 }

@@ -69,6 +69,15 @@ public sealed class EmailTemplates(string productName, string appBaseUrl, TimeSp
         $"A sign-in token of your session on \"{device ?? "an unknown device"}\" (IP {ip ?? "unknown"}) was used twice, " +
         "which can mean it was copied. We signed that session out. If this keeps happening, change your password.");
 
+    public EmailMessage PasskeyAdded(string to) => Notice(to,
+        $"A passkey was added to your {productName} account",
+        "A new passkey can now sign in to your account without a password. If this was not you, remove it from your " +
+        "passkey list and change your password now.");
+
+    public EmailMessage PasskeyRemoved(string to) => Notice(to,
+        $"A passkey was removed from your {productName} account",
+        "One of your passkeys was removed and can no longer sign in to your account. If this was not you, change your password now.");
+
     /// <summary>"24 hours", "1 hour", "90 minutes".</summary>
     internal static string Describe(TimeSpan lifetime) => lifetime.TotalHours % 1 == 0
         ? Plural((int)lifetime.TotalHours, "hour")

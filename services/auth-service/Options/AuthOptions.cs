@@ -51,4 +51,5 @@ public sealed class AuthOptions
     public PasswordOptions Password { get; set; } = new();
     public LockoutOptions Lockout { get; set; } = new();
     public SigningKeyOptions SigningKeys { get; set; } = new();
+    public PasskeyOptions Passkeys { get; set; } = new();
 }

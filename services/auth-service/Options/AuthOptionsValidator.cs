@@ -36,6 +36,7 @@ public sealed class AuthOptionsValidator(IHostEnvironment environment) : IValida
         if (o.RefreshReuseGrace < TimeSpan.Zero) errors.Add("Auth:RefreshReuseGrace must not be negative.");
 
         ValidateKeyEncryptionKeys(o, development, errors);
+        ValidatePasskeys(o, errors);
 
         Positive(o.SigningKeys.RotationInterval, "Auth:SigningKeys:RotationInterval");
         Positive(o.SigningKeys.JwksMaxAge, "Auth:SigningKeys:JwksMaxAge");
@@ -96,6 +97,29 @@ public sealed class AuthOptionsValidator(IHostEnvironment environment) : IValida
             else if (Convert.ToBase64String(Convert.FromBase64String(entry.Key.Trim())) is var key && !keys.TryAdd(key, i))
                 errors.Add($"{list}:{i}:Key is the same key as entry {keys[key]}; each entry needs a key of its own.");
         }
+    }
+
+    /// <summary>A browser refuses a ceremony whose RP id is not its page's host or a registrable suffix of it: say so at startup.</summary>
+    private static void ValidatePasskeys(AuthOptions o, List<string> errors)
+    {
+        var rpId = PasskeyOptions.EffectiveRpId(o);
+        if (rpId.Length == 0)
+        {
+            if (!string.IsNullOrWhiteSpace(o.AppBaseUrl)) errors.Add("Auth:Passkeys:RpId is required when Auth:AppBaseUrl has no host.");
+            return;
+        }
+        if (Uri.CheckHostName(rpId) == UriHostNameType.Unknown || rpId.Contains(':', StringComparison.Ordinal))
+        {
+            errors.Add($"Auth:Passkeys:RpId '{rpId}' must be a host name such as example.com (no scheme, port or path).");
+            return;
+        }
+        // An explicit RP id must fit every allowed origin; the default (AppBaseUrl's host) fits AppBaseUrl, and allowed origins
+        // on other domains (a CORS-only SPA) are then simply no passkey origins (PasskeyOptions.AllowedOrigins).
+        var explicitRpId = !string.IsNullOrWhiteSpace(o.Passkeys.RpId);
+        foreach (var origin in explicitRpId ? PasskeyOptions.ConfiguredOrigins(o) : new HashSet<string>())
+            if (!PasskeyOptions.IsRpIdOf(rpId, new Uri(origin).IdnHost))
+                errors.Add($"Auth:Passkeys:RpId '{rpId}' is neither the host of the allowed origin {origin} nor a registrable suffix of it " +
+                    "(Auth:AllowedOrigins and Auth:AppBaseUrl): browsers would refuse passkeys there. Set Auth:Passkeys:RpId to a domain every allowed origin shares.");
     }
 
     private static bool IsKeyId(string id) =>

@@ -17,8 +17,10 @@ public sealed class AuthMetrics
     public const string SigninLocked = "locked";
     public const string SigninNotVerified = "not_verified";
     public const string SigninDisabled = "disabled";
+    /// <summary>A passwordless signin with a passkey (its failures count as <see cref="SigninInvalidCredentials"/>).</summary>
+    public const string SigninPasskey = "passkey";
 
-    private static readonly string[] SigninOutcomes = [SigninSucceeded, SigninInvalidCredentials, SigninLocked, SigninNotVerified, SigninDisabled];
+    private static readonly string[] SigninOutcomes = [SigninSucceeded, SigninInvalidCredentials, SigninLocked, SigninNotVerified, SigninDisabled, SigninPasskey];
     private static readonly string[] RefreshOutcomes = ["rotated", "grace", "reused", "invalid", "conflict"];
 
     private readonly Counter<long> signins;

@@ -70,7 +70,8 @@ const auth = (() => {
     accessToken = null; user = null;
   }
 
-  return { refresh, api, signin, logout, user: () => user, expiresIn: () => Math.round((expiresAt - Date.now()) / 1000) };
+  // accept: a signin made elsewhere (demo-passkeys.js) hands its answer over.
+  return { refresh, api, signin, accept, logout, user: () => user, expiresIn: () => Math.round((expiresAt - Date.now()) / 1000) };
 })();
 
 const $ = (id) => document.getElementById(id);
