@@ -6,6 +6,7 @@ using AuthService.Email;
 using AuthService.Http;
 using AuthService.Import;
 using AuthService.LinkPages;
+using AuthService.Mfa;
 using AuthService.Options;
 using AuthService.Passwords;
 using AuthService.Roles;
@@ -31,6 +32,7 @@ builder.AddSessions();
 builder.AddAccounts(); // accounts and their password flows (forgot, reset, change)
 builder.AddRoles();
 builder.AddAdmin(); // the admin API
+builder.AddMfa(); // second factors: TOTP, recovery codes, the MFA step of signin
 builder.AddImport(); // users from other systems: the import-users command and POST /admin/users/import
 
 var app = builder.Build();
@@ -73,6 +75,8 @@ api.MapHealth();
 api.MapWellKnown();
 api.MapAccounts();
 api.MapSessions();
+api.MapMfaSignin();
+api.MapMfa();
 api.MapPasswords();
 api.MapAdmin();
 api.MapEmailChange();

@@ -28,7 +28,6 @@ internal sealed class AccountExportStore(NpgsqlDataSource dataSource, SessionSto
         var audit = rows.Select(r => new ExportedAuditEvent(r.Kind, DbTime.Utc(r.CreatedAt), r.Ip, r.UserAgent,
             r.Details is null ? null : JsonSerializer.Deserialize<JsonElement>(r.Details))).ToList();
         var live = await sessions.ListLiveAsync(caller.User.Id, caller.SessionId, ct);
-        // No second factors exist yet: every account reports none.
         return new AccountExport(caller.User, caller.User.Roles, live, caller.User.Mfa, audit, clock.GetUtcNow());
     }
 }

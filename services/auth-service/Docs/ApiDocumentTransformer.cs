@@ -30,6 +30,8 @@ internal sealed class ApiDocumentTransformer : IOpenApiDocumentTransformer
         ("Sessions", "Signin, the refresh cookie's rotation, logout and the caller's sessions. The refresh token lives only in an " +
             "HttpOnly cookie (`Path=/auth`); the cookie endpoints need `X-Requested-With` or `X-CSRF-Token` (CSRF guard)."),
         ("Passwords", "Forgotten password (an emailed reset link) and password change."),
+        ("Second factors", "TOTP (an authenticator app, RFC 6238) with single-use recovery codes: setup, confirmation, turning it " +
+            "off and new recovery codes. With TOTP on, signin asks for a code in a second step (`POST /auth/signin/mfa`)."),
         ("Admin", "Running the user base; needs the `admin` role. Here: importing users from other systems."),
         ("Discovery", "What other services and clients need to find: the service's home, the OpenID discovery document and the " +
             "signing keys (JWKS) that validate access tokens offline."),

@@ -69,6 +69,26 @@ public sealed class EmailTemplates(string productName, string appBaseUrl, TimeSp
         $"A sign-in token of your session on \"{device ?? "an unknown device"}\" (IP {ip ?? "unknown"}) was used twice, " +
         "which can mean it was copied. We signed that session out. If this keeps happening, change your password.");
 
+    public EmailMessage TotpEnabled(string to) => Notice(to,
+        $"Two-step verification is on for your {productName} account",
+        "An authenticator app now guards your account: signing in asks for its code after the password. Keep your " +
+        "recovery codes somewhere safe. If this was not you, reset your password and contact support.");
+
+    public EmailMessage TotpDisabled(string to) => Notice(to,
+        $"Two-step verification is off for your {productName} account",
+        "Your account no longer asks for an authenticator code, and its recovery codes no longer work. " +
+        "If this was not you, reset your password and contact support now.");
+
+    public EmailMessage RecoveryCodesRegenerated(string to) => Notice(to,
+        $"New recovery codes for your {productName} account",
+        "Your account has a new set of recovery codes; the previous ones no longer work. " +
+        "If this was not you, reset your password and contact support now.");
+
+    public EmailMessage SecondFactorsReset(string to) => Notice(to,
+        $"The second factors of your {productName} account were removed",
+        "An administrator removed your account's authenticator app, recovery codes and passkeys, as asked for a lost device. " +
+        "Signing in needs only your password until you set up a second factor again. If you did not ask for this, contact support now.");
+
     /// <summary>"24 hours", "1 hour", "90 minutes".</summary>
     internal static string Describe(TimeSpan lifetime) => lifetime.TotalHours % 1 == 0
         ? Plural((int)lifetime.TotalHours, "hour")
