@@ -149,7 +149,6 @@ public static class SchemaCatalog
             new("token", "The `token` of the emailed link `{Auth:AppBaseUrl}/reset-password?token=…`; only the newest link works.",
                 EmailToken, Required: true),
             new("newPassword", PasswordRule, "a new and rather long passphrase", Required: true),
-            new("code", SensitiveCode, "123456"),
         ]),
         [typeof(ChangePasswordRequest)] = new("The current password and the new one.",
         [

@@ -25,6 +25,8 @@ internal static class SessionEndpoints
                 "the account exists. An imported hash (bcrypt, Argon2id with other parameters, ASP.NET Core Identity V3) is replaced by the service's Argon2id on the first successful signin.")
             .WithResponseDescription(200, "Signed in (`AccessTokenResponse`, with the refresh cookie); or, when the account has TOTP " +
                 "on, `MfaRequiredResponse` (`mfaRequired: true`, an `mfaToken` for POST /auth/signin/mfa), with no cookie and no access token.")
+            .WithResponseContent(200, "application/json", nameof(AccessTokenResponse))
+            .WithResponseContent(200, "application/json", nameof(MfaRequiredResponse))
             .SetsRefreshCookie(200)
             .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.email`, `errors.password`: `required`.")
             .ProducesError(401, ErrorCodes.InvalidCredentials, "Wrong email or password; an unknown email gets the same answer, in the same time.")
