@@ -38,10 +38,11 @@ internal static partial class TestJson
         }
     }
 
-    /// <summary>Asserts the contract's user object: exactly {id, email, emailVerified, displayName, createdAt, roles}.</summary>
+    /// <summary>Asserts the contract's user object: exactly {id, email, emailVerified, displayName, createdAt, roles, mfa}.</summary>
     public static void AssertUser(JsonElement user, string email, bool emailVerified, string? displayName)
     {
-        Assert.Equal(["createdAt", "displayName", "email", "emailVerified", "id", "roles"], PropertyNames(user));
+        Assert.Equal(["createdAt", "displayName", "email", "emailVerified", "id", "mfa", "roles"], PropertyNames(user));
+        Assert.Equal(["passkeys", "totp"], PropertyNames(user.GetProperty("mfa")));
         Assert.True(Guid.TryParse(user.GetProperty("id").GetString(), out var id) && id != Guid.Empty);
         Assert.Equal(email, user.GetProperty("email").GetString());
         Assert.Equal(emailVerified, user.GetProperty("emailVerified").GetBoolean());

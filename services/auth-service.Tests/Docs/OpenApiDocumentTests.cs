@@ -63,7 +63,7 @@ public sealed class OpenApiDocumentTests(AuthServiceFixture fixture) : IClassFix
             Assert.True(operation.TryGetProperty("security", out var security), $"{name}: security not stated (public operations say [])");
             var bearer = security.EnumerateArray().Any(r => r.TryGetProperty("Bearer", out _));
             Assert.True(bearer == (path is "/auth/me" or "/auth/me/export" or "/auth/logout-all" or "/auth/password/change" or "/auth/email/change" or "/auth/sessions"
-                    or "/auth/sessions/{id}" || path.StartsWith("/admin/", StringComparison.Ordinal)),
+                    or "/auth/sessions/{id}" || path.StartsWith("/auth/mfa/", StringComparison.Ordinal) || path.StartsWith("/admin/", StringComparison.Ordinal)),
                 $"{name}: bearer requirement {bearer}");
             foreach (var (status, response) in document.Responses(operation))
             {
@@ -129,6 +129,8 @@ public sealed class OpenApiDocumentTests(AuthServiceFixture fixture) : IClassFix
             ["/auth/password/reset"] = ["newPassword", "token"], ["/auth/password/change"] = ["currentPassword", "newPassword"],
             ["/admin/users"] = ["email"], ["/admin/users/{id}"] = [], ["/admin/users/import"] = ["users"],
             ["/auth/email/change"] = ["newEmail", "password"], ["/auth/email/confirm"] = ["token"], ["delete /auth/me"] = ["password"],
+            ["/auth/mfa/totp/confirm"] = ["code"], ["/auth/mfa/totp"] = ["code", "password"], ["/auth/mfa/recovery-codes"] = ["code"],
+            ["/auth/signin/mfa"] = ["mfaToken"],
         };
         var withBodies = document.Operations().Where(o => o.Operation.TryGetProperty("requestBody", out _)).ToList();
         Assert.Equal(expectedRequired.Keys.Where(k => k.StartsWith('/')).Order(), withBodies.Select(o => o.Path).Distinct().Order());

@@ -62,7 +62,8 @@ const auth = (() => {
       body: JSON.stringify({ email, password }),
     });
     if (!response.ok) throw await response.json();
-    return accept(await response.json());
+    const body = await response.json();
+    return body.mfaRequired ? body : accept(body); // TOTP on: no session yet, the second step follows (demo-totp.js)
   }
 
   async function logout() {
@@ -70,7 +71,7 @@ const auth = (() => {
     accessToken = null; user = null;
   }
 
-  return { refresh, api, signin, logout, user: () => user, expiresIn: () => Math.round((expiresAt - Date.now()) / 1000) };
+  return { refresh, api, signin, accept, logout, user: () => user, expiresIn: () => Math.round((expiresAt - Date.now()) / 1000) };
 })();
 
 const $ = (id) => document.getElementById(id);
@@ -201,7 +202,8 @@ $("verify-password-form").addEventListener("submit", async (event) => {
 $("signin-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   try {
-    await auth.signin($("signin-email").value, $("signin-password").value);
+    const result = await auth.signin($("signin-email").value, $("signin-password").value);
+    if (result.mfaRequired) { window.demoTotp.mfaRequired(result); return; }
     status("Signed in");
   } catch (problem) {
     status(problemText(problem));
