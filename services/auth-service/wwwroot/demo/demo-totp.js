@@ -35,6 +35,7 @@ window.demoTotp = (() => {
     mfaToken = null;
     $("mfa-code").value = "";
     $("mfa-recovery-code").value = "";
+    $("mfa-recovery").open = false;
     $("mfa-signin").hidden = true;
     status("Signed in with a second factor");
     show();
