@@ -6,6 +6,7 @@ using AuthService.Email;
 using AuthService.Http;
 using AuthService.Import;
 using AuthService.LinkPages;
+using AuthService.Mfa;
 using AuthService.Options;
 using AuthService.Passkeys;
 using AuthService.Passwords;
@@ -33,6 +34,7 @@ builder.AddAccounts(); // accounts and their password flows (forgot, reset, chan
 builder.AddRoles();
 builder.AddAdmin(); // the admin API
 builder.AddPasskeys(); // WebAuthn passkeys: registration and passwordless signin
+builder.AddMfa(); // second factors: TOTP, recovery codes, the MFA step of signin
 builder.AddImport(); // users from other systems: the import-users command and POST /admin/users/import
 
 var app = builder.Build();
@@ -75,6 +77,8 @@ api.MapHealth();
 api.MapWellKnown();
 api.MapAccounts();
 api.MapSessions();
+api.MapMfaSignin();
+api.MapMfa();
 api.MapPasswords();
 api.MapAdmin();
 api.MapEmailChange();

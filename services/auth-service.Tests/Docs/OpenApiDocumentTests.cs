@@ -64,7 +64,7 @@ public sealed class OpenApiDocumentTests(AuthServiceFixture fixture) : IClassFix
             var bearer = security.EnumerateArray().Any(r => r.TryGetProperty("Bearer", out _));
             Assert.True(bearer == (path is "/auth/me" or "/auth/me/export" or "/auth/logout-all" or "/auth/password/change" or "/auth/email/change" or "/auth/sessions"
                     or "/auth/sessions/{id}" or "/auth/passkeys" or "/auth/passkeys/{id}" or "/auth/passkeys/register" or "/auth/passkeys/register/options"
-                    || path.StartsWith("/admin/", StringComparison.Ordinal)),
+                    || path.StartsWith("/auth/mfa/", StringComparison.Ordinal) || path.StartsWith("/admin/", StringComparison.Ordinal)),
                 $"{name}: bearer requirement {bearer}");
             foreach (var (status, response) in document.Responses(operation))
             {
@@ -131,6 +131,8 @@ public sealed class OpenApiDocumentTests(AuthServiceFixture fixture) : IClassFix
             ["/admin/users"] = ["email"], ["/admin/users/{id}"] = [], ["/admin/users/import"] = ["users"],
             ["/auth/email/change"] = ["newEmail", "password"], ["/auth/email/confirm"] = ["token"], ["delete /auth/me"] = ["password"],
             ["/auth/passkeys/register"] = ["credential"], ["/auth/passkeys/signin"] = ["challengeId", "credential"],
+            ["/auth/mfa/totp/confirm"] = ["code"], ["/auth/mfa/totp"] = ["code", "password"], ["/auth/mfa/recovery-codes"] = ["code"],
+            ["/auth/signin/mfa"] = ["mfaToken"],
         };
         var withBodies = document.Operations().Where(o => o.Operation.TryGetProperty("requestBody", out _)).ToList();
         Assert.Equal(expectedRequired.Keys.Where(k => k.StartsWith('/')).Order(), withBodies.Select(o => o.Path).Distinct().Order());

@@ -47,6 +47,18 @@ public sealed class ExportTests(AuthServiceFixture fixture) : IClassFixture<Auth
     }
 
     [Fact]
+    public async Task Export_AfterEnablingTotp_SaysSo_WithoutTheSecretOrTheRecoveryCodes()
+    {
+        var user = await Mfa.MfaKit.TotpUserAsync(client);
+        var body = await (await client.GetWithBearerAsync("/auth/me/export", user.Session.AccessToken)).Content.ReadAsStringAsync();
+        var export = JsonSerializer.Deserialize<JsonElement>(body);
+        Assert.True(export.GetProperty("factors").GetProperty("totp").GetBoolean());
+        Assert.Equal(0, export.GetProperty("factors").GetProperty("passkeys").GetInt32());
+        Assert.DoesNotContain(user.SecretBase32, body);
+        Assert.All(user.RecoveryCodes, code => Assert.DoesNotContain(code, body));
+    }
+
+    [Fact]
     public async Task Export_WithoutBearer_401_AndAfterLogoutAll_401()
     {
         await ProblemAssert.IsProblemAsync(await client.Http.GetAsync("/auth/me/export"), HttpStatusCode.Unauthorized, "unauthorized");

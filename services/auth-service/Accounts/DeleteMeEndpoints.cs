@@ -1,6 +1,7 @@
 using AuthService.Audit;
 using AuthService.Docs;
 using AuthService.Http;
+using AuthService.Mfa;
 using AuthService.Passwords;
 using AuthService.Sessions;
 using AuthService.Shared;
@@ -18,13 +19,15 @@ internal static class DeleteMeEndpoints
         app.MapDelete("/auth/me", DeleteMe).WithName("DeleteMe").WithTags("Accounts").RequireAuthorization()
             .RequireRateLimiting(RateLimits.Credentials) // it checks a password
             .WithSummary("Delete the signed-in account")
-            .WithDescription("Checks the password (counted toward the email's lockout like a signin), then deletes the account and " +
+            .WithDescription("Checks the password (counted toward the email's lockout like a signin) and, when TOTP is on, `code` (a current " +
+                "TOTP code or an unused recovery code), then deletes the account and " +
                 "everything that references it in one transaction: sessions, refresh tokens, email links, pending signups and " +
                 "unsent mails. The audit trail keeps the account's events under its id with ip, user agent and addresses removed. " +
                 "The refresh cookie is cleared and a goodbye mail goes to the address, which can sign up again afterwards.")
             .WithResponseDescription(204, "Deleted.")
-            .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.password`: `required`.")
+            .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.password`: `required`; `errors.code`: `required` (TOTP is on).")
             .ProducesError(401, ErrorCodes.InvalidCredentials, "The password is wrong (counted toward the lockout).")
+            .ProducesError(401, ErrorCodes.MfaInvalid, "TOTP is on and `code` is wrong, replayed or used (counted toward the lockout).")
             .ProducesError(429, ErrorCodes.AccountLocked)
             .ClearsRefreshCookie(204);
         return app;
@@ -32,21 +35,25 @@ internal static class DeleteMeEndpoints
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteMe(
         [FromBody] DeleteMeRequest request, HttpContext http, PasswordStore passwords, Argon2id hasher, SigninLockout lockout,
-        AccountDeletion deletion, RefreshCookie cookie, NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken ct)
+        AccountDeletion deletion, RefreshCookie cookie, NpgsqlDataSource dataSource, MfaStore mfa, TimeProvider clock, CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(request.Password))
-            return Problems.Validation(new Dictionary<string, string[]> { ["password"] = [FieldErrors.Required] });
-
         var caller = http.GetAuthenticatedUser();
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrEmpty(request.Password)) errors["password"] = [FieldErrors.Required];
+        if (caller.User.Mfa.Totp && string.IsNullOrEmpty(request.Code)) errors["code"] = [FieldErrors.Required];
+        if (errors.Count > 0) return Problems.Validation(errors);
+
         var attempt = await lockout.BeginAttemptAsync(caller.User.Email, ct);
         if (!attempt.Admitted) return SigninLockout.Locked(http.Response, attempt);
         var hash = await passwords.FindPasswordHashAsync(caller.User.Id, ct);
-        if (hash is null || !await hasher.VerifyAsync(hash, request.Password, ct))
+        if (hash is null || !await hasher.VerifyAsync(hash, request.Password!, ct))
         {
             await lockout.AuditFailedCheckAsync(AuditKinds.AccountDeleteFailed, caller.User.Email, caller.User.Id, attempt,
                 RequestOrigin.From(http), caller.SessionId);
             return Problems.Create(401, ErrorCodes.InvalidCredentials, "The password is not correct");
         }
+        if (caller.User.Mfa.Totp && await MfaEndpoints.CheckCodeAsync(request.Code, caller, mfa, lockout, attempt, RequestOrigin.From(http), ct) is null)
+            return MfaEndpoints.MfaInvalid();
 
         await using (var conn = await dataSource.OpenConnectionAsync(ct))
         await using (var tx = await conn.BeginTransactionAsync(ct))

@@ -2,5 +2,5 @@ using AuthService.Http;
 
 namespace AuthService.Accounts;
 
-/// <summary><c>code</c> is for a second factor once those exist; it is accepted and ignored until then.</summary>
+/// <summary><c>code</c>: a current TOTP code or an unused recovery code, required when TOTP is on.</summary>
 public sealed record DeleteMeRequest(string? Password, string? Code) : JsonRequest;

@@ -1,6 +1,7 @@
 using AuthService.Audit;
 using AuthService.Docs;
 using AuthService.Http;
+using AuthService.Mfa;
 using AuthService.Passwords;
 using AuthService.Sessions;
 using AuthService.Shared;
@@ -45,11 +46,12 @@ internal static class PasswordEndpoints
             .WithSummary("Change the password")
             .WithDescription("Replaces the signed-in user's password after checking the current one. Every other session is revoked " +
                 "(this one stays) and open email links are voided; the owner is mailed. Checking the current password counts " +
-                "toward the email's lockout like a signin.")
+                "toward the email's lockout like a signin. With TOTP on, `code` (a current TOTP code or an unused recovery code) is required too.")
             .WithResponseDescription(204, "Changed.")
             .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.currentPassword`: `required`; `errors.newPassword`: `required`, " +
-                "`too_short`, `too_long`, `too_common`, `contains_email`.")
+                "`too_short`, `too_long`, `too_common`, `contains_email`; `errors.code`: `required` (TOTP is on).")
             .ProducesError(401, ErrorCodes.InvalidCredentials, "The current password is wrong (counted toward the lockout).")
+            .ProducesError(401, ErrorCodes.MfaInvalid, "TOTP is on and `code` is wrong, replayed or used (counted toward the lockout).")
             .ProducesError(429, ErrorCodes.AccountLocked);
         return app;
     }
@@ -87,14 +89,15 @@ internal static class PasswordEndpoints
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Change(
         ChangePasswordRequest request, HttpContext http, PasswordStore store, PasswordPolicy policy, Argon2id hasher,
-        SigninLockout lockout, CancellationToken ct)
+        SigninLockout lockout, MfaStore mfa, CancellationToken ct)
     {
+        var caller = http.GetAuthenticatedUser();
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrEmpty(request.CurrentPassword)) errors["currentPassword"] = [FieldErrors.Required];
         if (request.NewPassword is null) errors["newPassword"] = [FieldErrors.Required];
+        if (caller.User.Mfa.Totp && string.IsNullOrEmpty(request.Code)) errors["code"] = [FieldErrors.Required];
         if (errors.Count > 0) return Problems.Validation(errors);
 
-        var caller = http.GetAuthenticatedUser();
         // Checking the current password is a guess like a signin: counted first against the same
         // email (SigninLockout), refused unchecked while it is locked. A change issues no session,
         // so it does not clear the count.
@@ -109,6 +112,9 @@ internal static class PasswordEndpoints
         }
         if (policy.Check(request.NewPassword!, caller.User.Email) is { Count: > 0 } passwordErrors)
             return Problems.Validation(new Dictionary<string, string[]> { ["newPassword"] = [.. passwordErrors] });
+        // Checked last, so a refused new password does not use up the code; a wrong code costs this attempt like a wrong password.
+        if (caller.User.Mfa.Totp && await MfaEndpoints.CheckCodeAsync(request.Code, caller, mfa, lockout, attempt, RequestOrigin.From(http), ct) is null)
+            return MfaEndpoints.MfaInvalid();
 
         await store.ChangeAsync(caller.User, caller.SessionId, await hasher.HashAsync(request.NewPassword!, ct), RequestOrigin.From(http), ct);
         return TypedResults.NoContent();

@@ -1,6 +1,7 @@
 using AuthService.Docs;
 using AuthService.Http;
 using AuthService.Import;
+using AuthService.Mfa;
 using AuthService.Passwords;
 using AuthService.Roles;
 using AuthService.Shared;
@@ -82,6 +83,14 @@ internal static class AdminEndpoints
             .WithDescription("Revokes every session of the user; their refresh tokens and `/auth/me` stop working at once.")
             .DescribesParameter("id", ParameterLocation.Path, "The user's id.", "3f1c2a4e-8b7d-4c6a-9e5f-1a2b3c4d5e6f")
             .WithResponseDescription(204, "Every session is revoked.")
+            .ProducesError(404, ErrorCodes.NotFound, "No user has that id (or it is not a UUID).");
+        users.MapDelete("/{id}/mfa", ResetMfa).WithName("AdminResetUserMfa")
+            .WithSummary("Remove a user's second factors")
+            .WithDescription("For a lost device, after the user's identity was checked out of band: removes the user's TOTP secret, " +
+                "recovery codes and passkeys (and MFA signins in progress) in one transaction, so signin needs only the password again. " +
+                "Audited with the admin; the owner is mailed.")
+            .DescribesParameter("id", ParameterLocation.Path, "The user's id.", "3f1c2a4e-8b7d-4c6a-9e5f-1a2b3c4d5e6f")
+            .WithResponseDescription(204, "Removed (also when the user had none).")
             .ProducesError(404, ErrorCodes.NotFound, "No user has that id (or it is not a UUID).");
         users.MapDelete("/{id}", Delete).WithName("AdminDeleteUser")
             .WithSummary("Delete a user")
@@ -177,6 +186,9 @@ internal static class AdminEndpoints
 
     public static Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpContext http, AdminUserStore store, CancellationToken ct) =>
         ActAsync(id, http, forbidSelf: true, (userId, admin, _) => store.DeleteAsync(userId, admin, ct));
+
+    public static Task<Results<NoContent, ProblemHttpResult>> ResetMfa(string id, HttpContext http, MfaStore store, CancellationToken ct) =>
+        ActAsync(id, http, forbidSelf: false, (userId, admin, origin) => store.ResetAllFactorsAsync(userId, admin, origin, ct));
 
     /// <summary>The shape of the 204 actions: a UUID or 404, not oneself where that would lock the admin out, 404 when gone.</summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> ActAsync(string id, HttpContext http, bool forbidSelf,

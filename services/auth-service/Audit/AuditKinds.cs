@@ -43,4 +43,20 @@ public static class AuditKinds
     public const string PasskeyRemoved = "passkey_removed";
     /// <summary>A passkey assertion refused for a known credential (bad signature, counter not increased, …); details: passkeyId, reason.</summary>
     public const string PasskeySigninFailed = "passkey_signin_failed";
+    /// <summary>TOTP confirmed with a first code; recovery codes issued.</summary>
+    public const string TotpEnabled = "totp_enabled";
+    /// <summary>TOTP turned off (password and a code); details: the method of the code.</summary>
+    public const string TotpDisabled = "totp_disabled";
+    /// <summary>A wrong password when turning TOTP off; counts toward the email's lockout like signin_failed.</summary>
+    public const string TotpDisableFailed = "totp_disable_failed";
+    public const string RecoveryCodesRegenerated = "recovery_codes_regenerated";
+    /// <summary>
+    /// A wrong second-factor code (signin's second step, or a code a sensitive operation asked for); counts toward the
+    /// email's lockout like signin_failed. Details: email, failures, and never the code.
+    /// </summary>
+    public const string MfaFailed = "mfa_failed";
+    /// <summary>A signin's second step passed; details: the method (totp, recovery_code). signin_succeeded follows.</summary>
+    public const string MfaSucceeded = "mfa_succeeded";
+    /// <summary>An admin removed a user's TOTP, recovery codes and passkeys (a lost device); the admin is the actor.</summary>
+    public const string AdminMfaReset = "admin_user_mfa_reset";
 }

@@ -33,6 +33,8 @@ internal sealed class ApiDocumentTransformer : IOpenApiDocumentTransformer
         ("Passkeys", "WebAuthn passkeys (discoverable credentials): register and remove them when signed in, and sign in with one, " +
             "without a password. Relying party `Auth:Passkeys:RpId` (default: the host of `Auth:AppBaseUrl`); origins " +
             "`Auth:AllowedOrigins` and `Auth:AppBaseUrl`."),
+        ("Second factors", "TOTP (an authenticator app, RFC 6238) with single-use recovery codes: setup, confirmation, turning it " +
+            "off and new recovery codes. With TOTP on, signin asks for a code in a second step (`POST /auth/signin/mfa`)."),
         ("Admin", "Running the user base; needs the `admin` role. Here: importing users from other systems."),
         ("Discovery", "What other services and clients need to find: the service's home, the OpenID discovery document and the " +
             "signing keys (JWKS) that validate access tokens offline."),

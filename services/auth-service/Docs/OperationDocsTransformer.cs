@@ -26,13 +26,17 @@ internal sealed class OperationDocsTransformer : IOpenApiOperationTransformer
         if (metadata.OfType<IEndpointSummaryMetadata>().LastOrDefault() is { } summary) operation.Summary = summary.Summary;
         if (metadata.OfType<IEndpointDescriptionMetadata>().LastOrDefault() is { } description) operation.Description = description.Description;
 
-        foreach (var content in metadata.OfType<ResponseContentMetadata>())
+        // Several bodies named for one status and media type are alternatives (signin: signed in, or a second factor needed): oneOf.
+        foreach (var alternatives in metadata.OfType<ResponseContentMetadata>().GroupBy(c => (c.Status, c.ContentType)))
         {
-            var response = Inline(operation, content.Status);
+            var response = Inline(operation, alternatives.Key.Status);
             response.Content ??= new Dictionary<string, OpenApiMediaType>();
-            response.Content[content.ContentType] = new OpenApiMediaType
+            var schemas = alternatives.Select(content => content.SchemaId is null
+                ? (IOpenApiSchema)new OpenApiSchema { Type = JsonSchemaType.String }
+                : new OpenApiSchemaReference(content.SchemaId, document)).ToList();
+            response.Content[alternatives.Key.ContentType] = new OpenApiMediaType
             {
-                Schema = content.SchemaId is null ? new OpenApiSchema { Type = JsonSchemaType.String } : new OpenApiSchemaReference(content.SchemaId, document),
+                Schema = schemas.Count == 1 ? schemas[0] : new OpenApiSchema { OneOf = schemas },
             };
         }
         foreach (var response in metadata.OfType<ResponseDescriptionMetadata>())

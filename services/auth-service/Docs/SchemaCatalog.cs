@@ -66,6 +66,17 @@ public static class SchemaCatalog
         },
         ["clientExtensionResults"] = new Dictionary<string, object?>(),
     };
+    private const string SensitiveCode =
+        "Required when TOTP is on (`errors.code`: `required`), ignored otherwise: a current TOTP code (6 digits) or an unused " +
+        "recovery code. A wrong one is 401 `mfa_invalid` and counts toward the email's lockout.";
+
+    private const string MfaToken = "Zk2u7W0pQm4Lr8Xc1Vb5Ns9Ty3Ha6Jd0Fg2Ke4Mi7Po";
+
+    private static readonly string[] RecoveryCodesExample =
+    [
+        "k7dq-2mxp-7rta-4wve", "b3nz-q6fj-6hyc-2lsu", "p5tw-7gek-3mra-7xdq", "u2hc-4vnb-6jzp-6fte", "x7ra-5kdm-2wqy-7ncg",
+        "e4lp-6tzs-7bvh-3qmk", "m6fy-3cwa-5pdn-2rjx", "q6vk-7eht-4zsm-7bwa", "t3jn-2xqf-6ldr-5cye", "z7mb-4uwp-6kga-7hrs",
+    ];
 
     private const string RolesRule = "Role names matching `^[a-z][a-z0-9_.:-]{0,63}$`, at most 32 (duplicates are folded).";
 
@@ -167,6 +178,7 @@ public static class SchemaCatalog
         [
             new("currentPassword", "The password in use now; a wrong one counts toward the email's lockout.", Password, Required: true),
             new("newPassword", PasswordRule, "a new and rather long passphrase", Required: true),
+            new("code", SensitiveCode, "123456"),
         ]),
         [typeof(EmailChangeRequest)] = new("The new email address and the current password.",
         [
@@ -180,7 +192,7 @@ public static class SchemaCatalog
         [typeof(DeleteMeRequest)] = new("The password, to delete the signed-in account.",
         [
             new("password", "The account's password; a wrong one counts toward the email's lockout.", Password, Required: true),
-            new("code", "A second-factor code; reserved until second factors exist (ignored today).", "123456"),
+            new("code", SensitiveCode, "123456"),
         ]),
         [typeof(MessageResponse)] = new("A deliberately vague confirmation: the same whether or not an account exists.",
         [
@@ -252,6 +264,43 @@ public static class SchemaCatalog
                     },
                 }),
             new("exportedAt", "When this export was made (UTC).", Created),
+        ]),
+        [typeof(AuthService.Mfa.TotpSetupResponse)] = new("A pending TOTP setup: the new secret for an authenticator app, three ways.",
+        [
+            new("secret", "The secret in base32 (160 bits), for typing into an app by hand.", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
+            new("otpauthUri", "The Key Uri Format link apps read: `otpauth://totp/<issuer>:<email>?secret=…&issuer=…&algorithm=SHA1&digits=6&period=30`; " +
+                "the issuer is `Email:ProductName`.",
+                "otpauth://totp/auth-service:ada%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=auth-service&algorithm=SHA1&digits=6&period=30"),
+            new("qrSvg", "`otpauthUri` as a QR code: an SVG document (show it as an image, e.g. a `data:image/svg+xml` URL).",
+                "<svg version=\"1.1\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 148 148\"><rect x=\"0\" y=\"0\" width=\"148\" height=\"148\" fill=\"#ffffff\" /></svg>"),
+        ]),
+        [typeof(AuthService.Mfa.MfaCodeRequest)] = new("A second-factor code.",
+        [
+            new("code", "A current TOTP code (6 digits; ±1 step of 30 s; each accepted once). POST /auth/mfa/recovery-codes also takes an " +
+                "unused recovery code.", "123456", Required: true),
+        ]),
+        [typeof(AuthService.Mfa.DisableTotpRequest)] = new("The password and a second-factor code, to turn TOTP off.",
+        [
+            new("password", "The account's password; a wrong one counts toward the email's lockout.", Password, Required: true),
+            new("code", "A current TOTP code or an unused recovery code; a wrong one counts toward the email's lockout.", "123456", Required: true),
+        ]),
+        [typeof(AuthService.Mfa.RecoveryCodesResponse)] = new("Ten single-use recovery codes, shown this once (only their hashes are kept).",
+        [
+            new("recoveryCodes", "Each 80 random bits as four groups of base32; typed back in any case, hyphens and spaces optional. " +
+                "Each works once, in place of a TOTP code.", RecoveryCodesExample),
+        ]),
+        [typeof(AuthService.Mfa.MfaSigninRequest)] = new("The second step of a signin: the `mfaToken` and a TOTP `code` or a `recoveryCode` (not both).",
+        [
+            new("mfaToken", "The `mfaToken` of the signin's `mfaRequired` answer (single use, 5 minutes).", MfaToken, Required: true),
+            new("code", "A current TOTP code (6 digits; ±1 step of 30 s; each accepted once).", "123456"),
+            new("recoveryCode", "An unused recovery code, instead of `code`.", "k7dq-2mxp-7rta-4wve"),
+        ]),
+        [typeof(AuthService.Mfa.MfaRequiredResponse)] = new("Signin's answer when the password was right and TOTP is on: no session, " +
+            "no cookie and no access token yet; finish with POST /auth/signin/mfa.",
+        [
+            new("mfaRequired", "Always true: tells this answer from a signed-in one.", true),
+            new("mfaToken", "Opaque, single use, valid 5 minutes, bound to the account; void after 5 wrong codes.", MfaToken),
+            new("methods", "The second factors the account can use: `totp`, `recovery_code`.", new[] { "totp", "recovery_code" }),
         ]),
         [typeof(MfaStatus)] = new("The user's second factors, as a flag and a count; their secrets never leave the service.",
         [

@@ -77,6 +77,25 @@ public sealed class EmailTemplates(string productName, string appBaseUrl, TimeSp
     public EmailMessage PasskeyRemoved(string to) => Notice(to,
         $"A passkey was removed from your {productName} account",
         "One of your passkeys was removed and can no longer sign in to your account. If this was not you, change your password now.");
+    public EmailMessage TotpEnabled(string to) => Notice(to,
+        $"Two-step verification is on for your {productName} account",
+        "An authenticator app now guards your account: signing in asks for its code after the password. Keep your " +
+        "recovery codes somewhere safe. If this was not you, reset your password and contact support.");
+
+    public EmailMessage TotpDisabled(string to) => Notice(to,
+        $"Two-step verification is off for your {productName} account",
+        "Your account no longer asks for an authenticator code, and its recovery codes no longer work. " +
+        "If this was not you, reset your password and contact support now.");
+
+    public EmailMessage RecoveryCodesRegenerated(string to) => Notice(to,
+        $"New recovery codes for your {productName} account",
+        "Your account has a new set of recovery codes; the previous ones no longer work. " +
+        "If this was not you, reset your password and contact support now.");
+
+    public EmailMessage SecondFactorsReset(string to) => Notice(to,
+        $"The second factors of your {productName} account were removed",
+        "An administrator removed your account's authenticator app, recovery codes and passkeys, as asked for a lost device. " +
+        "Signing in needs only your password until you set up a second factor again. If you did not ask for this, contact support now.");
 
     /// <summary>"24 hours", "1 hour", "90 minutes".</summary>
     internal static string Describe(TimeSpan lifetime) => lifetime.TotalHours % 1 == 0

@@ -19,6 +19,12 @@ public static class ErrorCodes
     public const string Forbidden = "forbidden";
     /// <summary>409: the admin API creating a user whose email exists (admins may know).</summary>
     public const string EmailTaken = "email_taken";
+    /// <summary>401: a wrong, replayed or expired second-factor code or MFA token.</summary>
+    public const string MfaInvalid = "mfa_invalid";
+    /// <summary>409: a TOTP setup while TOTP is on already.</summary>
+    public const string TotpEnabled = "totp_enabled";
+    /// <summary>409: confirming without a pending setup, or turning off / regenerating codes while TOTP is off.</summary>
+    public const string TotpNotEnabled = "totp_not_enabled";
     public const string CsrfFailed = "csrf_failed";
     public const string NotFound = "not_found";
     public const string MethodNotAllowed = "method_not_allowed";

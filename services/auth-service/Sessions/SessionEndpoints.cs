@@ -1,6 +1,7 @@
 using AuthService.Audit;
 using AuthService.Docs;
 using AuthService.Http;
+using AuthService.Mfa;
 using AuthService.Passwords;
 using AuthService.Shared;
 using AuthService.Telemetry;
@@ -22,7 +23,10 @@ internal static class SessionEndpoints
                 "refresh token in an HttpOnly cookie. Every check is counted per email before the password is checked; after " +
                 "`Auth:Lockout:MaxFailures` within `FailureWindow` the email is locked for `LockoutDuration` (429), whether or not " +
                 "the account exists. An imported hash (bcrypt, Argon2id with other parameters, ASP.NET Core Identity V3) is replaced by the service's Argon2id on the first successful signin.")
-            .WithResponseDescription(200, "Signed in.")
+            .WithResponseDescription(200, "Signed in (`AccessTokenResponse`, with the refresh cookie); or, when the account has TOTP " +
+                "on, `MfaRequiredResponse` (`mfaRequired: true`, an `mfaToken` for POST /auth/signin/mfa), with no cookie and no access token.")
+            .WithResponseContent(200, "application/json", nameof(AccessTokenResponse))
+            .WithResponseContent(200, "application/json", nameof(MfaRequiredResponse))
             .SetsRefreshCookie(200)
             .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.email`, `errors.password`: `required`.")
             .ProducesError(401, ErrorCodes.InvalidCredentials, "Wrong email or password; an unknown email gets the same answer, in the same time.")
@@ -75,9 +79,10 @@ internal static class SessionEndpoints
         return app;
     }
 
-    public static async Task<Results<Ok<AccessTokenResponse>, ProblemHttpResult>> Signin(
+    public static async Task<Results<Ok<AccessTokenResponse>, Ok<MfaRequiredResponse>, ProblemHttpResult>> Signin(
         SigninRequest request, HttpContext http, CredentialStore credentialStore, SessionStore sessions, Argon2id hasher,
-        AccessTokenIssuer issuer, RefreshCookie cookie, SigninLockout lockout, AuthMetrics metrics, CancellationToken ct)
+        AccessTokenIssuer issuer, RefreshCookie cookie, SigninLockout lockout, MfaChallengeStore mfaChallenges, AuthMetrics metrics,
+        CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrEmpty(request.Email)) errors["email"] = [FieldErrors.Required];
@@ -120,6 +125,14 @@ internal static class SessionEndpoints
 
         if (check == PasswordCheck.MatchedNeedsRehash)
             await credentialStore.UpdatePasswordHashAsync(credentials.User.Id, credentials.PasswordHash, await hasher.HashAsync(request.Password!, ct), origin, ct);
+
+        if (credentials.User.Mfa.Totp)
+        {
+            // No session, no cookie, no access token yet: a token for the second step (POST /auth/signin/mfa). The
+            // email's count is not cleared either; only the session that step issues clears it.
+            metrics.Signin(AuthMetrics.SigninMfaRequired);
+            return TypedResults.Ok(new MfaRequiredResponse(true, await mfaChallenges.CreateAsync(credentials.User.Id, ct), MfaMethods.All));
+        }
 
         var session = await sessions.CreateAsync(credentials.User.Id, AuthMethods.Password, origin, ct); // also clears the email's count
         cookie.Write(http.Response, session.RefreshToken, session.ExpiresAt);
@@ -190,7 +203,7 @@ internal static class SessionEndpoints
         return TypedResults.NoContent();
     }
 
-    private static Ok<AccessTokenResponse> TokenResponse(HttpContext http, AccessTokenResponse response)
+    internal static Ok<AccessTokenResponse> TokenResponse(HttpContext http, AccessTokenResponse response)
     {
         http.Response.Headers.Pragma = "no-cache"; // for HTTP/1.0 caches; Cache-Control: no-store is every answer's default
         return TypedResults.Ok(response);

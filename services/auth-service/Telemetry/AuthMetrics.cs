@@ -19,8 +19,13 @@ public sealed class AuthMetrics
     public const string SigninDisabled = "disabled";
     /// <summary>A passwordless signin with a passkey (its failures count as <see cref="SigninInvalidCredentials"/>).</summary>
     public const string SigninPasskey = "passkey";
+    /// <summary>The password was right and TOTP is on: the answer asks for the second factor.</summary>
+    public const string SigninMfaRequired = "mfa_required";
+    /// <summary>The second step of a signin got a wrong, replayed or expired code or MFA token.</summary>
+    public const string SigninMfaFailed = "mfa_failed";
 
-    private static readonly string[] SigninOutcomes = [SigninSucceeded, SigninInvalidCredentials, SigninLocked, SigninNotVerified, SigninDisabled, SigninPasskey];
+    private static readonly string[] SigninOutcomes = [SigninSucceeded, SigninInvalidCredentials, SigninLocked, SigninNotVerified, SigninDisabled,
+        SigninPasskey, SigninMfaRequired, SigninMfaFailed];
     private static readonly string[] RefreshOutcomes = ["rotated", "grace", "reused", "invalid", "conflict"];
 
     private readonly Counter<long> signins;
@@ -65,7 +70,7 @@ public sealed class AuthMetrics
         hashQueueDepth.Add(0);
     }
 
-    /// <summary>One of <see cref="SigninSucceeded"/>, <see cref="SigninInvalidCredentials"/>, <see cref="SigninLocked"/>, <see cref="SigninNotVerified"/>.</summary>
+    /// <summary>One of the <c>Signin*</c> outcomes above.</summary>
     public void Signin(string outcome) => signins.Add(1, Outcome(outcome));
 
     public void Refresh(RefreshResult result) => refreshes.Add(1, Outcome(result switch

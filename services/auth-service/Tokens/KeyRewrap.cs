@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using AuthService.Mfa;
 using Dapper;
 using Npgsql;
 
@@ -13,11 +14,12 @@ namespace AuthService.Tokens;
 /// </summary>
 internal sealed class KeyRewrap(NpgsqlDataSource dataSource, ServerSecrets secrets)
 {
-    /// <summary>Every sealed column: a new kind of sealed secret (second factors, say) is one more line here.</summary>
+    /// <summary>Every sealed column: a new kind of sealed secret is one more line here.</summary>
     private static readonly SealedColumn[] Columns =
     [
         new("signing key", "signing_keys", "kid", "private_key", kid => kid),
         new("server secret", "server_secrets", "name", "sealed_value", ServerSecretStore.AssociatedData),
+        new("TOTP secret", "totp_secrets", "user_id", "sealed_secret", MfaStore.AssociatedData, IdType: "uuid"),
     ];
 
     public async Task<KeyRewrapResult> RunAsync(CancellationToken ct)
@@ -28,7 +30,7 @@ internal sealed class KeyRewrap(NpgsqlDataSource dataSource, ServerSecrets secre
         foreach (var column in Columns)
         {
             var ids = await conn.QueryAsync<string>(new CommandDefinition(
-                $"SELECT {column.IdColumn} FROM {column.Table} WHERE {column.SealedColumnName} IS NOT NULL ORDER BY 1", cancellationToken: ct));
+                $"SELECT {column.IdColumn}::text FROM {column.Table} WHERE {column.SealedColumnName} IS NOT NULL ORDER BY 1", cancellationToken: ct));
             foreach (var id in ids)
             {
                 switch (await RewrapRowAsync(conn, column, id, ct))
@@ -49,7 +51,7 @@ internal sealed class KeyRewrap(NpgsqlDataSource dataSource, ServerSecrets secre
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var row = await conn.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
-                $"SELECT {column.SealedColumnName} AS Box, kek_id AS KekId FROM {column.Table} WHERE {column.IdColumn} = @id",
+                $"SELECT {column.SealedColumnName} AS Box, kek_id AS KekId FROM {column.Table} WHERE {column.IdColumn} = CAST(@id AS {column.IdType})",
                 new { id }, cancellationToken: ct));
             if (row?.Box is null) return Outcome.Gone;
             if (row.KekId == secrets.SealingKeyId) return Outcome.AlreadySealed;
@@ -68,7 +70,7 @@ internal sealed class KeyRewrap(NpgsqlDataSource dataSource, ServerSecrets secre
 
             var updated = await conn.ExecuteAsync(new CommandDefinition($"""
                 UPDATE {column.Table} SET {column.SealedColumnName} = @Box, kek_id = @KekId
-                WHERE {column.IdColumn} = @id AND {column.SealedColumnName} = @oldBox AND kek_id IS NOT DISTINCT FROM @oldKekId
+                WHERE {column.IdColumn} = CAST(@id AS {column.IdType}) AND {column.SealedColumnName} = @oldBox AND kek_id IS NOT DISTINCT FROM @oldKekId
                 """, new { resealed.Box, resealed.KekId, id, oldBox = row.Box, oldKekId = row.KekId }, cancellationToken: ct));
             if (updated == 1) return Outcome.Rewrapped;
         }
@@ -77,7 +79,9 @@ internal sealed class KeyRewrap(NpgsqlDataSource dataSource, ServerSecrets secre
 
     private enum Outcome { Rewrapped, AlreadySealed, Unopenable, Gone }
 
-    private sealed record SealedColumn(string What, string Table, string IdColumn, string SealedColumnName, Func<string, string> AssociatedData);
+    /// <summary><paramref name="IdType"/>: the id column's SQL type; ids travel as text (a uuid's canonical form is its associated data).</summary>
+    private sealed record SealedColumn(string What, string Table, string IdColumn, string SealedColumnName, Func<string, string> AssociatedData,
+        string IdType = "text");
 
     private sealed record Row(byte[]? Box, string? KekId);
 }

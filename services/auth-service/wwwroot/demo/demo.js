@@ -62,7 +62,8 @@ const auth = (() => {
       body: JSON.stringify({ email, password }),
     });
     if (!response.ok) throw await response.json();
-    return accept(await response.json());
+    const body = await response.json();
+    return body.mfaRequired ? body : accept(body); // TOTP on: no session yet, the second step follows (demo-totp.js)
   }
 
   async function logout() {
@@ -202,7 +203,8 @@ $("verify-password-form").addEventListener("submit", async (event) => {
 $("signin-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   try {
-    await auth.signin($("signin-email").value, $("signin-password").value);
+    const result = await auth.signin($("signin-email").value, $("signin-password").value);
+    if (result.mfaRequired) { window.demoTotp.mfaRequired(result); return; }
     status("Signed in");
   } catch (problem) {
     status(problemText(problem));
