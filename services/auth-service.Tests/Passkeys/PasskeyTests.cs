@@ -285,6 +285,21 @@ public sealed class PasskeyTests(AuthServiceFixture fixture) : IClassFixture<Aut
         await ProblemAssert.IsProblemAsync(await SigninAsync(client, authenticator), HttpStatusCode.Forbidden, "account_disabled");
     }
 
+    [Fact]
+    public async Task AnAddressAnAdminMarkedUnverified_PasskeySignin_Is403EmailNotVerified()
+    {
+        var client = fixture.NewClient();
+        var signedIn = await client.SignupAndSigninAsync();
+        using var authenticator = new SoftwareAuthenticator(RpId, Origin);
+        Assert.Equal(HttpStatusCode.Created, (await RegisterAsync(client, signedIn.AccessToken, authenticator)).StatusCode);
+        await using (var db = client.OpenDatabase())
+            await db.ExecuteAsync("UPDATE users SET email_verified_at = NULL WHERE email = @email", new { email = signedIn.Body.GetProperty("user").GetProperty("email").GetString() });
+
+        var response = await SigninAsync(client, authenticator);
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "email_not_verified");
+        Assert.Null(AuthClient.RefreshSetCookie(response));
+    }
+
     [Theory]
     [InlineData("register", "[]", "")]
     [InlineData("register", "{\"credential\": \"text\"}", "credential")]

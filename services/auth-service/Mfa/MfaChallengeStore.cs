@@ -14,7 +14,9 @@ internal sealed class MfaChallengeStore(NpgsqlDataSource dataSource, MfaStore mf
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
     public const int MaxFailures = 5;
 
-    private const string Live = "c.used_at IS NULL AND c.expires_at > @now AND c.failures < @MaxFailures AND u.disabled_at IS NULL AND u.totp_enabled";
+    // Re-checked when the code comes: an account disabled, unverified (by an admin) or without TOTP since the password step gets no session.
+    private const string Live = "c.used_at IS NULL AND c.expires_at > @now AND c.failures < @MaxFailures " +
+        "AND u.disabled_at IS NULL AND u.email_verified_at IS NOT NULL AND u.totp_enabled";
 
     public async Task<string> CreateAsync(Guid userId, CancellationToken ct)
     {

@@ -43,10 +43,13 @@ internal sealed class MfaStore(NpgsqlDataSource dataSource, ServerSecrets secret
     public async Task<(TotpConfirmOutcome Outcome, string[] RecoveryCodes)> ConfirmAsync(UserResponse user, string code,
         RequestOrigin origin, CancellationToken ct)
     {
+        const string lockUser = "SELECT 1 FROM users WHERE id = @Id FOR NO KEY UPDATE";
         const string pending = "SELECT sealed_secret AS Box, kek_id AS KekId, confirmed_at IS NOT NULL AS Confirmed FROM totp_secrets WHERE user_id = @id FOR UPDATE";
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        // The user row first, as the admin reset and turning TOTP off take them: the other order deadlocks with a reset.
+        await conn.ExecuteAsync(new CommandDefinition(lockUser, new { user.Id }, tx, cancellationToken: ct));
         var row = await conn.QuerySingleOrDefaultAsync<SecretRow>(new CommandDefinition(pending, new { user.Id }, tx, cancellationToken: ct));
         if (row is null) return (TotpConfirmOutcome.NotPending, []);
         if (row.Confirmed) return (TotpConfirmOutcome.AlreadyEnabled, []);

@@ -70,6 +70,7 @@ internal static class PasskeyEndpoints
             .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.challengeId`, `errors.credential`: `required`, `invalid_format`.")
             .ProducesError(401, ErrorCodes.InvalidCredentials, "The assertion was refused: a bad, replayed, expired or foreign-origin one, " +
                 "an unknown credential, or an unknown or used challenge.")
+            .ProducesError(403, ErrorCodes.EmailNotVerified, "The passkey was right, but an admin marked the address unverified.")
             .ProducesError(403, ErrorCodes.AccountDisabled, "The passkey was right, but an admin disabled the account.");
         return app;
     }
@@ -125,6 +126,12 @@ internal static class PasskeyEndpoints
         {
             metrics.Signin(AuthMetrics.SigninInvalidCredentials);
             return Problems.Create(401, ErrorCodes.InvalidCredentials, "The passkey was not accepted");
+        }
+        // As the password signin: an address an admin marked unverified signs in with nothing until it is verified again.
+        if (!passkey.User.EmailVerified)
+        {
+            metrics.Signin(AuthMetrics.SigninNotVerified);
+            return Problems.Create(403, ErrorCodes.EmailNotVerified, "Verify your email address before signing in");
         }
         if (passkey.Disabled)
         {

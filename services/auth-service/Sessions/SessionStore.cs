@@ -91,11 +91,16 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOpt
         await tx.CommitAsync(ct);
     }
 
-    /// <summary>Revokes every live session of a user but <paramref name="exceptSessionId"/>, inside the caller's transaction.</summary>
+    /// <summary>
+    /// Revokes every live session of a user but <paramref name="exceptSessionId"/>, inside the caller's transaction. Signins
+    /// waiting for their second factor (mfaTokens) go too: a half-made session must not outlive a password change, a
+    /// "log out everywhere" or a disabling that revoked the whole ones.
+    /// </summary>
     internal static Task<int> RevokeAllForUserAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid userId, string reason,
         Guid? exceptSessionId, DateTimeOffset now, CancellationToken ct)
     {
         const string sql = """
+            WITH pending AS (DELETE FROM mfa_challenges WHERE user_id = @userId)
             UPDATE sessions SET revoked_at = @now, revoked_reason = @reason
             WHERE user_id = @userId AND revoked_at IS NULL AND id IS DISTINCT FROM @exceptSessionId
             """;
