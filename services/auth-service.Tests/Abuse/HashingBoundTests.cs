@@ -133,10 +133,13 @@ public sealed class LoadCollection;
 public sealed class SigninLoadTests(ITestOutputHelper output)
 {
     private const int Concurrent = 500;
-    private const long OneGiB = 1L << 30;
+    // The burst's own growth, not the process's size: the test host also holds what the rest of the suite left (a 1 GiB
+    // bound on the whole process failed once the suite grew, with the burst adding far less). Unbounded hashing would
+    // add 19 MiB per concurrent signin, about 9 GiB here; the bounded queue adds a few dozen MiB.
+    private const long HalfGiB = 1L << 29;
 
     [Fact]
-    public async Task FiveHundredConcurrentSignins_OnlyAnswersOr503_PeakWorkingSetUnderOneGiB()
+    public async Task FiveHundredConcurrentSignins_OnlyAnswersOr503_WorkingSetGrowsUnderHalfAGiB()
     {
         // 50 concurrent signins per user: lift the lockout budget (counted before the check) out of the way, as above.
         var (factory, baseAddress) = await AbuseKit.StartOnKestrelAsync(new Dictionary<string, string?> { ["Auth:Lockout:MaxFailures"] = "100000" });
@@ -193,8 +196,8 @@ public sealed class SigninLoadTests(ITestOutputHelper output)
             Assert.NotNull(busy.Response.Headers.RetryAfter);
         }
         Assert.Contains(results, r => r.Status == 200);
-        Assert.True(sampledPeak < OneGiB, $"sampled working set peaked at {sampledPeak / (1024 * 1024)} MiB");
-        Assert.True(lifetimePeak < OneGiB, $"process PeakWorkingSet64 is {lifetimePeak / (1024 * 1024)} MiB");
+        Assert.True(sampledPeak - before < HalfGiB,
+            $"the working set grew by {(sampledPeak - before) / (1024 * 1024)} MiB during the burst (from {before / (1024 * 1024)} MiB)");
 
         // And it recovers at once.
         var after = await http.SendAsync(AbuseKit.Json(HttpMethod.Post, "/auth/signin", AbuseKit.Body(new { email = users[0], password = AuthClient.DefaultPassword })));
