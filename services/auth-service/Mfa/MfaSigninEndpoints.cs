@@ -31,8 +31,7 @@ internal static class MfaSigninEndpoints
     }
 
     public static async Task<Results<Ok<AccessTokenResponse>, ProblemHttpResult>> SigninMfa(MfaSigninRequest request, HttpContext http,
-        MfaChallengeStore challenges, SessionStore sessions, AccessTokenIssuer issuer, RefreshCookie cookie, SigninLockout lockout,
-        AuthMetrics metrics, CancellationToken ct)
+        MfaChallengeStore challenges, SessionStart start, SigninLockout lockout, AuthMetrics metrics, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrEmpty(request.MfaToken)) errors["mfaToken"] = [FieldErrors.Required];
@@ -60,10 +59,7 @@ internal static class MfaSigninEndpoints
             return Failed();
         }
 
-        var session = await sessions.CreateAsync(result.User.Id, AuthMethods.PasswordAndOtp, origin, ct); // also clears the email's count
-        cookie.Write(http.Response, session.RefreshToken, session.ExpiresAt);
-        metrics.Signin(AuthMetrics.SigninSucceeded);
-        return SessionEndpoints.TokenResponse(http, issuer.Issue(result.User, session.Id, AuthMethods.PasswordAndOtp));
+        return await start.StartAsync(http, result.User, AuthMethods.PasswordAndOtp, AuthMetrics.SigninSucceeded, origin, ct);
 
         ProblemHttpResult Failed()
         {

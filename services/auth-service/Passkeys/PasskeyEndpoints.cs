@@ -110,7 +110,7 @@ internal static class PasskeyEndpoints
         TypedResults.Ok(await ceremonies.BeginSigninAsync(ct));
 
     public static async Task<Results<Ok<AccessTokenResponse>, ProblemHttpResult>> Signin(PasskeySigninRequest request, HttpContext http,
-        PasskeyCeremonies ceremonies, SessionStore sessions, AccessTokenIssuer issuer, RefreshCookie cookie, AuthMetrics metrics, CancellationToken ct)
+        PasskeyCeremonies ceremonies, SessionStart start, AuthMetrics metrics, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         Guid challengeId = default;
@@ -128,22 +128,8 @@ internal static class PasskeyEndpoints
             return Problems.Create(401, ErrorCodes.InvalidCredentials, "The passkey was not accepted");
         }
         // As the password signin: an address an admin marked unverified signs in with nothing until it is verified again.
-        if (!passkey.User.EmailVerified)
-        {
-            metrics.Signin(AuthMetrics.SigninNotVerified);
-            return Problems.Create(403, ErrorCodes.EmailNotVerified, "Verify your email address before signing in");
-        }
-        if (passkey.Disabled)
-        {
-            metrics.Signin(AuthMetrics.SigninDisabled);
-            return Problems.Create(403, ErrorCodes.AccountDisabled, "This account is disabled");
-        }
-
-        var session = await sessions.CreateAsync(passkey.User.Id, AuthMethods.Passkey, origin, ct);
-        cookie.Write(http.Response, session.RefreshToken, session.ExpiresAt);
-        metrics.Signin(AuthMetrics.SigninPasskey);
-        http.Response.Headers.Pragma = "no-cache"; // as the password signin's answer
-        return TypedResults.Ok(issuer.Issue(passkey.User, session.Id, AuthMethods.Passkey));
+        if (start.Refusal(passkey.User, passkey.Disabled) is { } refused) return refused;
+        return await start.StartAsync(http, passkey.User, AuthMethods.Passkey, AuthMetrics.SigninPasskey, origin, ct);
     }
 
     /// <summary>name: optional; trimmed, 1–64 characters, nothing invisible except inside emoji sequences (as display names).</summary>

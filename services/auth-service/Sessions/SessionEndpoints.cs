@@ -80,9 +80,8 @@ internal static class SessionEndpoints
     }
 
     public static async Task<Results<Ok<AccessTokenResponse>, Ok<MfaRequiredResponse>, ProblemHttpResult>> Signin(
-        SigninRequest request, HttpContext http, CredentialStore credentialStore, SessionStore sessions, Argon2id hasher,
-        AccessTokenIssuer issuer, RefreshCookie cookie, SigninLockout lockout, MfaChallengeStore mfaChallenges, AuthMetrics metrics,
-        CancellationToken ct)
+        SigninRequest request, HttpContext http, CredentialStore credentialStore, Argon2id hasher, SessionStart start,
+        SigninLockout lockout, MfaChallengeStore mfaChallenges, AuthMetrics metrics, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrEmpty(request.Email)) errors["email"] = [FieldErrors.Required];
@@ -112,16 +111,7 @@ internal static class SessionEndpoints
 
         // Only after the password was checked, so this does not reveal accounts either. The attempt
         // stays counted: only an issued session clears the count.
-        if (!credentials.User.EmailVerified)
-        {
-            metrics.Signin(AuthMetrics.SigninNotVerified);
-            return Problems.Create(403, ErrorCodes.EmailNotVerified, "Verify your email address before signing in");
-        }
-        if (credentials.Disabled)
-        {
-            metrics.Signin(AuthMetrics.SigninDisabled);
-            return Problems.Create(403, ErrorCodes.AccountDisabled, "This account is disabled");
-        }
+        if (start.Refusal(credentials.User, credentials.Disabled) is { } refused) return refused;
 
         if (check == PasswordCheck.MatchedNeedsRehash)
             await credentialStore.UpdatePasswordHashAsync(credentials.User.Id, credentials.PasswordHash, await hasher.HashAsync(request.Password!, ct), origin, ct);
@@ -134,10 +124,7 @@ internal static class SessionEndpoints
             return TypedResults.Ok(new MfaRequiredResponse(true, await mfaChallenges.CreateAsync(credentials.User.Id, ct), MfaMethods.All));
         }
 
-        var session = await sessions.CreateAsync(credentials.User.Id, AuthMethods.Password, origin, ct); // also clears the email's count
-        cookie.Write(http.Response, session.RefreshToken, session.ExpiresAt);
-        metrics.Signin(AuthMetrics.SigninSucceeded);
-        return TokenResponse(http, issuer.Issue(credentials.User, session.Id, AuthMethods.Password));
+        return await start.StartAsync(http, credentials.User, AuthMethods.Password, AuthMetrics.SigninSucceeded, origin, ct);
 
         async Task<ProblemHttpResult> SigninFailedAsync(Guid? userId)
         {
@@ -161,7 +148,7 @@ internal static class SessionEndpoints
         {
             case RefreshResult.Renewed renewed: // rotated, or a retry within the grace window
                 cookie.Write(http.Response, renewed.RefreshToken, renewed.SessionExpiresAt);
-                return TokenResponse(http, issuer.Issue(renewed.User, renewed.SessionId, renewed.Amr));
+                return SessionStart.TokenResponse(http, issuer.Issue(renewed.User, renewed.SessionId, renewed.Amr));
             case RefreshResult.Conflict:
                 http.Response.Headers.RetryAfter = "1";
                 return Problems.Create(409, ErrorCodes.RefreshConflict, "A refresh of this session is in progress, retry shortly");
@@ -201,11 +188,5 @@ internal static class SessionEndpoints
         if (!Guid.TryParse(id, out var sessionId) || !await sessions.RevokeOwnAsync(caller.User.Id, sessionId, RequestOrigin.From(http), ct))
             return Problems.NotFound();
         return TypedResults.NoContent();
-    }
-
-    internal static Ok<AccessTokenResponse> TokenResponse(HttpContext http, AccessTokenResponse response)
-    {
-        http.Response.Headers.Pragma = "no-cache"; // for HTTP/1.0 caches; Cache-Control: no-store is every answer's default
-        return TypedResults.Ok(response);
     }
 }

@@ -7,7 +7,8 @@ internal static class SessionsRegistration
     /// <summary>Sessions, refresh rotation and its cookie, the signin lockout and bearer authentication.</summary>
     public static WebApplicationBuilder AddSessions(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<SessionStore>().AddSingleton<RefreshRotation>().AddSingleton<RefreshCookie>().AddSingleton<SigninLockout>();
+        builder.Services.AddSingleton<SessionStore>().AddSingleton<RefreshRotation>().AddSingleton<RefreshCookie>().AddSingleton<SigninLockout>()
+            .AddSingleton<SessionStart>();
         builder.Services.AddBearerAuthentication();
         builder.Services.AddOutboxMail<RefreshReuseNoticeMail>();
         return builder;
