@@ -43,6 +43,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 fresh_db auth_bench
 fresh_db auth_bench_peer
 fresh_db auth_bench_reference
+fresh_db auth_bench_start
 dotnet publish services/auth-service -c Release -o "$work/bin" --nologo -v quiet >/dev/null
 dotnet publish bench/PeerIdentity -c Release -o "$work/peer" --nologo -v quiet >/dev/null
 dotnet publish bench/ConstantJson -c Release -o "$work/constant" --nologo -v quiet >/dev/null
@@ -57,7 +58,12 @@ wait_ready "$api/readyz"
 
 email="bench-$RANDOM@example.com"; password="a benchmark passphrase 2024"
 curl -fs "$api/auth/signup" -H 'Content-Type: application/json' -d "{\"email\":\"$email\",\"password\":\"$password\"}" >/dev/null
-token=$(curl -fs "$api/dev/emails?to=$email" | grep -o 'verify-email?token=[A-Za-z0-9_-]*' | head -1 | cut -d= -f2)
+# The outbox sends the mail shortly after the answer: wait for it.
+token=""
+for _ in $(seq 100); do
+  token=$(curl -fs "$api/dev/emails?to=$email" | grep -o 'verify-email?token=[A-Za-z0-9_-]*' | head -1 | cut -d= -f2 || true)
+  [ -n "$token" ] && break; sleep 0.1
+done
 curl -fs "$api/auth/verify-email" -H 'Content-Type: application/json' -d "{\"token\":\"$token\"}" >/dev/null
 
 : >"$work/warmup-tokens"; : >"$work/tokens"
@@ -90,7 +96,7 @@ pgbench_tps() { # script
     || pgbench -h 127.0.0.1 -p "$pg_port" -U postgres -n -M prepared -c 64 -j 2 -T "$seconds" -f "$1" auth_bench_reference)
   echo "$out" | awk '/^tps = / { printf "%.0f", $3 }'
 }
-echo "== pgbench: UPDATE by primary key + INSERT, one transaction"
+echo "== pgbench: UPDATE by primary key + INSERT, one statement (one round trip, one durable commit)"
 rps[pg_rotation]=$(pgbench_tps scripts/bench/rotation.sql); echo "tps ${rps[pg_rotation]}"
 echo "== pgbench: UPDATE by primary key"
 rps[pg_update]=$(pgbench_tps scripts/bench/update.sql); echo "tps ${rps[pg_update]}"
@@ -108,7 +114,7 @@ kill "${pids[-1]}"
 Logging__LogLevel__Default=Warning ConnectionStrings__Postgres="$connection;Database=auth_bench_peer" \
   dotnet "$work/peer/PeerIdentity.dll" --urls "$peer" >"$work/peer.log" 2>&1 &
 pids+=("$!")
-wait_ready "$peer/login" || true   # GET /login is 405 once it listens; curl -f fails on that, so wait on the socket
+# GET /login answers 405 once the peer listens (curl -f would call that a failure): wait for any answer.
 for _ in $(seq 300); do curl -s -o /dev/null "$peer/login" && break; sleep 0.1; done
 peer_password="Bench-passw0rd!"
 curl -fs "$peer/register" -H 'Content-Type: application/json' -d "{\"email\":\"$email\",\"password\":\"$peer_password\"}" >/dev/null
@@ -116,7 +122,7 @@ curl -fs "$peer/register" -H 'Content-Type: application/json' -d "{\"email\":\"$
 for i in $(seq 128); do
   out="$work/peer-tokens"; [ "$i" -le 64 ] && out="$work/peer-warmup-tokens"
   curl -fs "$peer/login" -H 'Content-Type: application/json' -d "{\"email\":\"$email\",\"password\":\"$peer_password\"}" >"$work/peer-login.json"
-  sed -E 's/.*"refreshToken":"([^"]+)".*/\1/' "$work/peer-login.json" >>"$out"
+  grep -o '"refreshToken":"[^"]*"' "$work/peer-login.json" | cut -d'"' -f4 >>"$out"
 done
 peer_access=$(sed -E 's/.*"accessToken":"([^"]+)".*/\1/' "$work/peer-login.json")
 BENCH_TOKENS="$work/peer-warmup-tokens" wrk -t64 -c64 -d3s -s scripts/bench/peer-refresh.lua "$peer/refresh" >/dev/null
@@ -129,7 +135,7 @@ kill "${pids[-1]}"
 
 # --- start and memory of the published build
 echo "== cold start to /readyz and idle RSS (published build, migrated database)"
-start_out=$(BENCH_PORT=$port ./scripts/bench-start.sh "$work/bin" "$connection;Database=auth_bench")
+start_out=$(BENCH_PORT=$port ./scripts/bench-start.sh "$work/bin" "$connection;Database=auth_bench_start")
 echo "$start_out"
 start_ms=$(echo "$start_out" | awk '/^start_ms/ { print $2 }')
 rss_mib=$(echo "$start_out" | awk '/^rss_mib/ { print $2 }')

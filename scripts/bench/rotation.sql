@@ -1,7 +1,6 @@
--- pgbench reference for POST /auth/refresh: the bare rotation transaction, one row updated by primary
--- key and one row inserted (durable commit, as the service's).
+-- pgbench reference for POST /auth/refresh: the bare rotation, one row updated by primary key and one row
+-- inserted, in one statement (one round trip and one durable commit, as the service's one function call).
 \set id random(1, 10000)
-BEGIN;
-UPDATE bench_sessions SET last_used_at = now(), generation = generation + 1 WHERE id = :id;
-INSERT INTO bench_tokens (session_id, created_at) VALUES (:id, now());
-END;
+WITH rotated AS (
+    UPDATE bench_sessions SET last_used_at = now(), generation = generation + 1 WHERE id = :id RETURNING id)
+INSERT INTO bench_tokens (session_id, created_at) SELECT id, now() FROM rotated;
