@@ -78,6 +78,33 @@ public sealed class CleanupTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunOnce_RemovesMfaTokensAndWebAuthnChallengesPastRetention_KeepsRecentOnes()
+    {
+        await using var db = client.OpenDatabase();
+        var email = await client.CreateVerifiedUserAsync();
+        var userId = await db.ExecuteScalarAsync<Guid>("SELECT id FROM users WHERE email = @email", new { email });
+        var old = Now - CleanupService.Retention - TimeSpan.FromHours(1);
+        var recent = Now - TimeSpan.FromHours(1);
+        byte[] oldHash = [1, 2, 3], usedHash = [4, 5, 6], recentHash = [7, 8, 9];
+        await db.ExecuteAsync("""
+            INSERT INTO mfa_challenges (token_hash, user_id, created_at, expires_at, used_at)
+            VALUES (@oldHash, @userId, @old, @old, NULL), (@usedHash, @userId, @old, @recent, @old), (@recentHash, @userId, @recent, @recent, NULL)
+            """, new { oldHash, usedHash, recentHash, userId, old, recent });
+        Guid oldChallenge = Guid.NewGuid(), recentChallenge = Guid.NewGuid();
+        await db.ExecuteAsync("""
+            INSERT INTO webauthn_challenges (id, user_id, purpose, options, created_at, expires_at)
+            VALUES (@oldChallenge, NULL, 'signin', '{}', @old, @old), (@recentChallenge, @userId, 'register', '{}', @recent, @recent)
+            """, new { oldChallenge, recentChallenge, userId, old, recent });
+
+        await Cleanup.RunOnceAsync(CancellationToken.None);
+
+        var hashes = await db.QueryAsync<byte[]>("SELECT token_hash FROM mfa_challenges WHERE user_id = @userId", new { userId });
+        Assert.Equal([recentHash], hashes);
+        Assert.Equal([recentChallenge], await db.QueryAsync<Guid>(
+            "SELECT id FROM webauthn_challenges WHERE id = ANY(@ids)", new { ids = new[] { oldChallenge, recentChallenge } }));
+    }
+
+    [Fact]
     public async Task RunOnce_EightDaysLater_RemovesDeadRows_KeepsLiveOnes()
     {
         await using var db = client.OpenDatabase();
