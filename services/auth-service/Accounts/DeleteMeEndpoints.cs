@@ -2,7 +2,6 @@ using AuthService.Audit;
 using AuthService.Docs;
 using AuthService.Http;
 using AuthService.Mfa;
-using AuthService.Passwords;
 using AuthService.Sessions;
 using AuthService.Shared;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -34,7 +33,7 @@ internal static class DeleteMeEndpoints
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteMe(
-        [FromBody] DeleteMeRequest request, HttpContext http, PasswordStore passwords, Argon2id hasher, SigninLockout lockout,
+        [FromBody] DeleteMeRequest request, HttpContext http, PasswordReentry passwordReentry, SigninLockout lockout,
         AccountDeletion deletion, RefreshCookie cookie, NpgsqlDataSource dataSource, MfaStore mfa, TimeProvider clock, CancellationToken ct)
     {
         var caller = http.GetAuthenticatedUser();
@@ -43,16 +42,9 @@ internal static class DeleteMeEndpoints
         if (caller.User.Mfa.Totp && string.IsNullOrEmpty(request.Code)) errors["code"] = [FieldErrors.Required];
         if (errors.Count > 0) return Problems.Validation(errors);
 
-        var attempt = await lockout.BeginAttemptAsync(caller.User.Email, ct);
-        if (!attempt.Admitted) return SigninLockout.Locked(http.Response, attempt);
-        var hash = await passwords.FindPasswordHashAsync(caller.User.Id, ct);
-        if (hash is null || !await hasher.VerifyAsync(hash, request.Password!, ct))
-        {
-            await lockout.AuditFailedCheckAsync(AuditKinds.AccountDeleteFailed, caller.User.Email, caller.User.Id, attempt,
-                RequestOrigin.From(http), caller.SessionId);
-            return Problems.Create(401, ErrorCodes.InvalidCredentials, "The password is not correct");
-        }
-        if (caller.User.Mfa.Totp && await MfaEndpoints.CheckCodeAsync(request.Code, caller, mfa, lockout, attempt, RequestOrigin.From(http), ct) is null)
+        var reentry = await passwordReentry.CheckAsync(http, caller, request.Password!, AuditKinds.AccountDeleteFailed, "The password is not correct", ct);
+        if (reentry.Refusal is { } refused) return refused;
+        if (caller.User.Mfa.Totp && await MfaEndpoints.CheckCodeAsync(request.Code, caller, mfa, lockout, reentry.Attempt, RequestOrigin.From(http), ct) is null)
             return MfaEndpoints.MfaInvalid();
 
         await using (var conn = await dataSource.OpenConnectionAsync(ct))

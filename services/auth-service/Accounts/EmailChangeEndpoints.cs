@@ -1,8 +1,6 @@
 using AuthService.Audit;
 using AuthService.Docs;
 using AuthService.Http;
-using AuthService.Passwords;
-using AuthService.Sessions;
 using AuthService.Shared;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -44,8 +42,8 @@ internal static class EmailChangeEndpoints
     }
 
     public static async Task<Results<Accepted<MessageResponse>, ProblemHttpResult>> Change(
-        EmailChangeRequest request, HttpContext http, PasswordStore passwords, EmailChangeStore store, Argon2id hasher,
-        SigninLockout lockout, BackgroundWorkQueue background, CancellationToken ct)
+        EmailChangeRequest request, HttpContext http, PasswordReentry passwordReentry, EmailChangeStore store,
+        BackgroundWorkQueue background, CancellationToken ct)
     {
         var caller = http.GetAuthenticatedUser();
         var errors = new Dictionary<string, string[]>();
@@ -55,16 +53,8 @@ internal static class EmailChangeEndpoints
         if (string.IsNullOrEmpty(request.Password)) errors["password"] = [FieldErrors.Required];
         if (errors.Count > 0) return Problems.Validation(errors);
 
-        // A password check is a guess like a signin: counted first against the current email, refused unchecked while locked.
-        var attempt = await lockout.BeginAttemptAsync(caller.User.Email, ct);
-        if (!attempt.Admitted) return SigninLockout.Locked(http.Response, attempt);
-        var hash = await passwords.FindPasswordHashAsync(caller.User.Id, ct);
-        if (hash is null || !await hasher.VerifyAsync(hash, request.Password!, ct))
-        {
-            await lockout.AuditFailedCheckAsync(AuditKinds.EmailChangeFailed, caller.User.Email, caller.User.Id, attempt,
-                RequestOrigin.From(http), caller.SessionId);
-            return Problems.Create(401, ErrorCodes.InvalidCredentials, "The password is not correct");
-        }
+        var reentry = await passwordReentry.CheckAsync(http, caller, request.Password!, AuditKinds.EmailChangeFailed, "The password is not correct", ct);
+        if (reentry.Refusal is { } refused) return refused;
 
         var origin = RequestOrigin.From(http);
         var user = caller.User;

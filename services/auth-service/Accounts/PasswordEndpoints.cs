@@ -89,7 +89,7 @@ internal static class PasswordEndpoints
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Change(
         ChangePasswordRequest request, HttpContext http, PasswordStore store, PasswordPolicy policy, Argon2id hasher,
-        SigninLockout lockout, MfaStore mfa, CancellationToken ct)
+        PasswordReentry passwordReentry, SigninLockout lockout, MfaStore mfa, CancellationToken ct)
     {
         var caller = http.GetAuthenticatedUser();
         var errors = new Dictionary<string, string[]>();
@@ -98,18 +98,10 @@ internal static class PasswordEndpoints
         if (caller.User.Mfa.Totp && string.IsNullOrEmpty(request.Code)) errors["code"] = [FieldErrors.Required];
         if (errors.Count > 0) return Problems.Validation(errors);
 
-        // Checking the current password is a guess like a signin: counted first against the same
-        // email (SigninLockout), refused unchecked while it is locked. A change issues no session,
-        // so it does not clear the count.
-        var attempt = await lockout.BeginAttemptAsync(caller.User.Email, ct);
-        if (!attempt.Admitted) return SigninLockout.Locked(http.Response, attempt);
-        var currentHash = await store.FindPasswordHashAsync(caller.User.Id, ct);
-        if (currentHash is null || !await hasher.VerifyAsync(currentHash, request.CurrentPassword!, ct))
-        {
-            await lockout.AuditFailedCheckAsync(AuditKinds.PasswordChangeFailed, caller.User.Email, caller.User.Id, attempt,
-                RequestOrigin.From(http), caller.SessionId);
-            return Problems.Create(401, ErrorCodes.InvalidCredentials, "The current password is not correct");
-        }
+        var reentry = await passwordReentry.CheckAsync(http, caller, request.CurrentPassword!, AuditKinds.PasswordChangeFailed,
+            "The current password is not correct", ct);
+        if (reentry.Refusal is { } refused) return refused;
+        var attempt = reentry.Attempt;
         if (policy.Check(request.NewPassword!, caller.User.Email) is { Count: > 0 } passwordErrors)
             return Problems.Validation(new Dictionary<string, string[]> { ["newPassword"] = [.. passwordErrors] });
         // Checked last, so a refused new password does not use up the code; a wrong code costs this attempt like a wrong password.

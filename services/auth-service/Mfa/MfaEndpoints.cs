@@ -3,7 +3,6 @@ using AuthService.Audit;
 using AuthService.Docs;
 using AuthService.Http;
 using AuthService.Options;
-using AuthService.Passwords;
 using AuthService.Sessions;
 using AuthService.Shared;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -83,7 +82,7 @@ internal static class MfaEndpoints
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Disable([FromBody] DisableTotpRequest request, HttpContext http,
-        MfaStore store, PasswordStore passwords, Argon2id hasher, SigninLockout lockout, CancellationToken ct)
+        MfaStore store, PasswordReentry passwordReentry, SigninLockout lockout, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrEmpty(request.Password)) errors["password"] = [FieldErrors.Required];
@@ -93,16 +92,10 @@ internal static class MfaEndpoints
         var caller = http.GetAuthenticatedUser();
         if (!caller.User.Mfa.Totp) return TotpOff();
         var origin = RequestOrigin.From(http);
-        // A guess of the password and of the code: counted like a signin, refused unchecked while the email is locked.
-        var attempt = await lockout.BeginAttemptAsync(caller.User.Email, ct);
-        if (!attempt.Admitted) return SigninLockout.Locked(http.Response, attempt);
-        var hash = await passwords.FindPasswordHashAsync(caller.User.Id, ct);
-        if (hash is null || !await hasher.VerifyAsync(hash, request.Password!, ct))
-        {
-            await lockout.AuditFailedCheckAsync(AuditKinds.TotpDisableFailed, caller.User.Email, caller.User.Id, attempt, origin, caller.SessionId);
-            return Problems.Create(401, ErrorCodes.InvalidCredentials, "The password is not correct");
-        }
-        if (await CheckCodeAsync(request.Code, caller, store, lockout, attempt, origin, ct) is not { } method) return MfaInvalid();
+        // The code counts under the password's attempt: one guess of both.
+        var reentry = await passwordReentry.CheckAsync(http, caller, request.Password!, AuditKinds.TotpDisableFailed, "The password is not correct", ct);
+        if (reentry.Refusal is { } refused) return refused;
+        if (await CheckCodeAsync(request.Code, caller, store, lockout, reentry.Attempt, origin, ct) is not { } method) return MfaInvalid();
         return await store.DisableAsync(caller.User, method, origin, ct) ? TypedResults.NoContent() : TotpOff();
     }
 
