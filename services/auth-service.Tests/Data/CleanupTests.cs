@@ -126,7 +126,7 @@ public sealed class CleanupTests : IAsyncLifetime
         var oldMail = await IdsAsync(db, "SELECT id FROM outbox_emails WHERE \"to\" = @email", new { email });
         Assert.Equal(2, oldTokens.Length); // verify (used) + reset (will expire)
         Assert.Equal(2, oldMail.Length);
-        Assert.Equal(3, await db.ExecuteScalarAsync<int>("SELECT count(*) FROM refresh_tokens WHERE session_id = @loggedOutId", new { loggedOutId }));
+        Assert.Equal(2, await db.ExecuteScalarAsync<int>("SELECT generation FROM sessions WHERE id = @loggedOutId", new { loggedOutId }));
 
         factory.Clock.Advance(TimeSpan.FromDays(8) + TimeSpan.FromHours(1));
 
@@ -165,7 +165,7 @@ public sealed class CleanupTests : IAsyncLifetime
         Assert.Equal(1, await db.ExecuteScalarAsync<int>("SELECT count(*) FROM outbox_emails WHERE id = @unsentId", new { unsentId }));
         var keptSessions = new[] { liveId, recentId };
         Assert.Equal(2, await db.ExecuteScalarAsync<int>("SELECT count(*) FROM sessions WHERE id = ANY(@keptSessions)", new { keptSessions }));
-        Assert.Equal(2, await db.ExecuteScalarAsync<int>("SELECT count(*) FROM refresh_tokens WHERE session_id = @liveId", new { liveId }));
+        Assert.Equal(1, await db.ExecuteScalarAsync<int>("SELECT generation FROM sessions WHERE id = @liveId", new { liveId }));
         Assert.Equal(1, await db.ExecuteScalarAsync<int>("SELECT count(*) FROM users WHERE id = @userId", new { userId }));
 
         // What was kept still works.

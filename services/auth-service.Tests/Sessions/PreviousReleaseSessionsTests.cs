@@ -51,15 +51,16 @@ public sealed class PreviousReleaseSessionsTests
         await upgraded.StartAsync();
         var client = new AuthClient(upgraded);
 
-        // The idle session refreshes, with exactly the successor the previous release would have issued.
+        // The idle session refreshes, with exactly the successor secret the previous release would have issued (now
+        // after the session's id).
         var refreshed = await client.RefreshAsync(idle);
         Assert.Equal(HttpStatusCode.OK, refreshed.StatusCode);
-        Assert.Equal(SuccessorAsThePreviousReleaseDerivedIt(oldKek, idle), AuthClient.RefreshCookieValue(refreshed));
+        Assert.Equal(SuccessorAsThePreviousReleaseDerivedIt(oldKek, idle), AuthClient.RefreshCookieValue(refreshed)![22..]);
 
         // The second tab's retry within the grace window gets the old replica's successor, not a reuse verdict.
         var retried = await client.RefreshAsync(midRotation);
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
-        Assert.Equal(rotatedByOldReplica, AuthClient.RefreshCookieValue(retried));
+        Assert.Equal(rotatedByOldReplica, AuthClient.RefreshCookieValue(retried)![22..]);
         Assert.Equal(HttpStatusCode.OK, (await client.RefreshAsync(rotatedByOldReplica)).StatusCode);
 
         // The carried-over key is stored, sealed under the key that seals now.

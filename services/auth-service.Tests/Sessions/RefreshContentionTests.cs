@@ -40,7 +40,7 @@ public sealed class RefreshContentionTests(ShortLockTimeoutFixture fixture) : IC
         }
 
         // Nothing changed while the lock was held: the token is still the live one, and now it rotates.
-        Assert.Null((await client.TokenRowAsync(signedIn.RefreshToken))!.RetiredAt);
+        Assert.True(await client.IsNewestAsync(signedIn.RefreshToken));
         Assert.Null((await client.SessionAsync(sessionId)).RevokedAt);
         await client.RotateAsync(signedIn.RefreshToken);
     }

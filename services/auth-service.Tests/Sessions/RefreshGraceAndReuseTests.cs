@@ -82,13 +82,11 @@ public sealed class RefreshGraceAndReuseTests(AuthServiceFixture fixture) : ICla
         var converged = Assert.Single(cookies.Distinct())!;
         Assert.NotEqual(signedIn.RefreshToken, converged);
 
-        // Database: one family, one live token (the one every tab got), session not revoked.
-        var rows = await client.TokensAsync(sessionId);
-        var live = Assert.Single(rows, r => r.RetiredAt is null);
-        Assert.Equal(SessionTestKit.Sha256(converged), live.TokenHash);
-        Assert.Equal(2, rows.Count);
-        var original = rows.Single(r => r.TokenHash.SequenceEqual(SessionTestKit.Sha256(signedIn.RefreshToken)));
-        Assert.Equal(live.Id, original.ReplacedBy);
+        // Database: one rotation (the one every tab got), the original its predecessor, session not revoked.
+        var state = await client.RefreshStateAsync(sessionId);
+        Assert.Equal(1, state.Generation);
+        Assert.Equal(SessionTestKit.SecretHash(converged), state.CurrentHash);
+        Assert.Equal(SessionTestKit.SecretHash(signedIn.RefreshToken), state.PreviousHash);
         var session = await client.SessionAsync(sessionId);
         Assert.Null(session.RevokedAt);
         Assert.Null(session.RevokedReason);
@@ -117,9 +115,9 @@ public sealed class RefreshGraceAndReuseTests(AuthServiceFixture fixture) : ICla
         Assert.True(replayCookie.Has("HttpOnly") && replayCookie.Has("Secure"));
         Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/auth/me", await SessionTestKit.AccessTokenOfAsync(replay))).StatusCode);
 
-        var rows = await client.TokensAsync(sessionId);
-        Assert.Equal(2, rows.Count); // the replay stored nothing new
-        Assert.Equal(SessionTestKit.Sha256(first), Assert.Single(rows, r => r.RetiredAt is null).TokenHash);
+        var state = await client.RefreshStateAsync(sessionId);
+        Assert.Equal(1, state.Generation); // the replay rotated nothing
+        Assert.Equal(SessionTestKit.SecretHash(first), state.CurrentHash);
         Assert.Null((await client.SessionAsync(sessionId)).RevokedAt);
 
         // The converged token is still the live one.

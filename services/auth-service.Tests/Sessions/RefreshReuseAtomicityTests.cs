@@ -40,14 +40,16 @@ public sealed class RefreshReuseAtomicityTests(AuthServiceFixture fixture) : ICl
         var client = fixture.NewClient();
         var signedIn = await client.SignupAndSigninAsync();
         var sessionId = SessionTestKit.SessionIdOf(signedIn.AccessToken);
-        await client.RotateAsync(await client.RotateAsync(signedIn.RefreshToken));
+        var previous = await client.RotateAsync(signedIn.RefreshToken);
+        await client.RotateAsync(previous);
 
         await using var conn = client.OpenDatabase();
         await using (var tx = await conn.BeginTransactionAsync())
         {
+            // The previous token outside a grace window of zero: the function itself revokes.
             var outcome = await conn.ExecuteScalarAsync<string>("""
-                SELECT outcome FROM rotate_refresh_token_v2(@hash, @hash, interval '0', interval '1 day', interval '10 seconds', '1s', NULL, NULL)
-                """, new { hash = SessionTestKit.Sha256(signedIn.RefreshToken) }, tx);
+                SELECT outcome FROM rotate_refresh_token_v3(@sessionId, @hash, @hash, interval '0', interval '1 day', interval '0', '1s', NULL, NULL)
+                """, new { sessionId, hash = SessionTestKit.SecretHash(previous) }, tx);
             Assert.Equal("reused", outcome);
             Assert.Equal(1, await CountAsync(conn, sessionId, tx));
             await tx.RollbackAsync();

@@ -8,7 +8,7 @@ namespace AuthService.Tests.Sessions;
 public sealed class RefreshTests(AuthServiceFixture fixture) : IClassFixture<AuthServiceFixture>
 {
     [Fact]
-    public async Task Refresh_CurrentToken_RotatesCookieAndLinksRowsInDatabase()
+    public async Task Refresh_CurrentToken_RotatesCookieAndMovesTheSessionRow()
     {
         var client = fixture.NewClient();
         var signedIn = await client.SignupAndSigninAsync();
@@ -28,21 +28,19 @@ public sealed class RefreshTests(AuthServiceFixture fixture) : IClassFixture<Aut
         Assert.Equal("/auth", cookie.Get("Path"));
         Assert.Equal("strict", cookie.Get("SameSite")?.ToLowerInvariant());
 
-        var rows = await client.TokensAsync(sessionId);
-        Assert.Equal(2, rows.Count);
-        var old = rows.Single(r => r.TokenHash.SequenceEqual(SessionTestKit.Sha256(signedIn.RefreshToken)));
-        var fresh = rows.Single(r => r.TokenHash.SequenceEqual(SessionTestKit.Sha256(next)));
-        Assert.NotNull(old.RetiredAt);
-        // The rotation reads the database's clock (offset to the test clock) once the session is locked.
-        SessionTestKit.Between(refreshedAt, took, old.RetiredAt!.Value);
-        Assert.Equal(fresh.Id, old.ReplacedBy);
-        Assert.Null(fresh.RetiredAt);
-        Assert.Null(fresh.ReplacedBy);
+        // One row moved on: the new secret is the newest, the presented one the previous; no token row was written.
+        var state = await client.RefreshStateAsync(sessionId);
+        Assert.Equal(SessionTestKit.SecretHash(next), state.CurrentHash);
+        Assert.Equal(SessionTestKit.SecretHash(signedIn.RefreshToken), state.PreviousHash);
+        Assert.Equal(1, state.Generation);
+        // The rotation reads the database's clock (offset to the test clock).
+        SessionTestKit.Between(refreshedAt, took, state.RotatedAt!.Value);
+        Assert.Equal(0, await client.PreviousReleaseTokenRowsAsync(sessionId));
 
         var after = await client.SessionAsync(sessionId);
         Assert.True(after.LastUsedAt > before.LastUsedAt, "last_used_at must move on refresh");
-        SessionTestKit.SameInstant(new DateTimeOffset(old.RetiredAt.Value, TimeSpan.Zero), after.LastUsedAt);
-        SessionTestKit.SameInstant(new DateTimeOffset(old.RetiredAt.Value, TimeSpan.Zero) + TimeSpan.FromDays(14), after.IdleExpiresAt);
+        SessionTestKit.SameInstant(new DateTimeOffset(state.RotatedAt.Value, TimeSpan.Zero), after.LastUsedAt);
+        SessionTestKit.SameInstant(new DateTimeOffset(state.RotatedAt.Value, TimeSpan.Zero) + TimeSpan.FromDays(14), after.IdleExpiresAt);
         Assert.Equal(before.ExpiresAt, after.ExpiresAt);
         Assert.Null(after.RevokedAt);
     }
@@ -84,9 +82,10 @@ public sealed class RefreshTests(AuthServiceFixture fixture) : IClassFixture<Aut
         var t3 = await client.RotateAsync(t2);
 
         Assert.Equal(4, new[] { signedIn.RefreshToken, t1, t2, t3 }.Distinct().Count());
-        var rows = await client.TokensAsync(SessionTestKit.SessionIdOf(signedIn.AccessToken));
-        Assert.Equal(4, rows.Count);
-        Assert.Single(rows, r => r.RetiredAt is null);
+        var state = await client.RefreshStateAsync(SessionTestKit.SessionIdOf(signedIn.AccessToken));
+        Assert.Equal(3, state.Generation);
+        Assert.Equal(SessionTestKit.SecretHash(t3), state.CurrentHash);
+        Assert.Equal(SessionTestKit.SecretHash(t2), state.PreviousHash);
     }
 
     [Fact]
@@ -131,7 +130,7 @@ public sealed class RefreshTests(AuthServiceFixture fixture) : IClassFixture<Aut
         var response = await client.RefreshAsync(signedIn.RefreshToken, csrfHeader: false);
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "csrf_failed");
-        Assert.Null((await client.TokenRowAsync(signedIn.RefreshToken))!.RetiredAt);
+        Assert.True(await client.IsNewestAsync(signedIn.RefreshToken));
         await client.RotateAsync(signedIn.RefreshToken);
     }
 
@@ -144,7 +143,7 @@ public sealed class RefreshTests(AuthServiceFixture fixture) : IClassFixture<Aut
         var response = await client.RefreshAsync(signedIn.RefreshToken, origin: "https://evil.test");
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "csrf_failed");
-        Assert.Null((await client.TokenRowAsync(signedIn.RefreshToken))!.RetiredAt);
+        Assert.True(await client.IsNewestAsync(signedIn.RefreshToken));
         Assert.Null(AuthClient.RefreshCookieValue(response));
     }
 

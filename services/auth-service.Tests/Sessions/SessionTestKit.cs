@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -46,11 +47,12 @@ public sealed record SetCookie(string Name, string Value, IReadOnlyDictionary<st
     }
 }
 
-/// <summary>Rows of <c>sessions</c> and <c>refresh_tokens</c> as the tests look at them.</summary>
+/// <summary>Rows of <c>sessions</c> as the tests look at them.</summary>
 public sealed record SessionRow(Guid Id, Guid UserId, DateTime CreatedAt, DateTime LastUsedAt, DateTime IdleExpiresAt,
     DateTime ExpiresAt, DateTime? RevokedAt, string? RevokedReason);
 
-public sealed record RefreshTokenRow(long Id, Guid SessionId, byte[] TokenHash, DateTime CreatedAt, DateTime? RetiredAt, long? ReplacedBy);
+/// <summary>The refresh state a session row carries (migration 0008): the newest and the previous secret's hash.</summary>
+public sealed record RefreshState(byte[]? CurrentHash, byte[]? PreviousHash, int Generation, DateTime? RotatedAt);
 
 public static class SessionTestKit
 {
@@ -90,25 +92,30 @@ public static class SessionTestKit
             """, new { sessionId });
     }
 
-    public static async Task<IReadOnlyList<RefreshTokenRow>> TokensAsync(this AuthClient client, Guid sessionId)
+    /// <summary>The session a refresh token names (its first 22 characters).</summary>
+    public static Guid SessionIdOfRefreshToken(string token) => new(Base64Url.DecodeFromChars(token.AsSpan(0, 22)), bigEndian: true);
+
+    /// <summary>SHA-256 of a refresh token's secret (what follows the session id): what the database stores.</summary>
+    public static byte[] SecretHash(string token) => Sha256(token[22..]);
+
+    public static async Task<RefreshState> RefreshStateAsync(this AuthClient client, Guid sessionId)
     {
         await using var conn = client.OpenDatabase();
-        return (await conn.QueryAsync<RefreshTokenRow>("""
-            SELECT id AS Id, session_id AS SessionId, token_hash AS TokenHash, created_at AS CreatedAt,
-                   retired_at AS RetiredAt, replaced_by AS ReplacedBy
-            FROM refresh_tokens WHERE session_id = @sessionId ORDER BY id
-            """, new { sessionId })).ToList();
+        return await conn.QuerySingleAsync<RefreshState>("""
+            SELECT current_hash AS CurrentHash, previous_hash AS PreviousHash, generation AS Generation, rotated_at AS RotatedAt
+            FROM sessions WHERE id = @sessionId
+            """, new { sessionId });
     }
 
-    /// <summary>The refresh_tokens row whose hash is SHA-256(<paramref name="token"/>), or null.</summary>
-    public static async Task<RefreshTokenRow?> TokenRowAsync(this AuthClient client, string token)
+    /// <summary>Whether <paramref name="token"/> is its session's newest refresh token (the next refresh rotates it).</summary>
+    public static async Task<bool> IsNewestAsync(this AuthClient client, string token) =>
+        (await client.RefreshStateAsync(SessionIdOfRefreshToken(token))).CurrentHash?.SequenceEqual(SecretHash(token)) == true;
+
+    /// <summary>Rows of the previous release's token table for a session: a refresh of this release writes none.</summary>
+    public static async Task<long> PreviousReleaseTokenRowsAsync(this AuthClient client, Guid sessionId)
     {
         await using var conn = client.OpenDatabase();
-        return await conn.QuerySingleOrDefaultAsync<RefreshTokenRow>("""
-            SELECT id AS Id, session_id AS SessionId, token_hash AS TokenHash, created_at AS CreatedAt,
-                   retired_at AS RetiredAt, replaced_by AS ReplacedBy
-            FROM refresh_tokens WHERE token_hash = @hash
-            """, new { hash = Sha256(token) });
+        return await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM refresh_tokens WHERE session_id = @sessionId", new { sessionId });
     }
 
     /// <summary>Asserts <paramref name="actualUtc"/> lies in [<paramref name="from"/>, <paramref name="from"/> + <paramref name="span"/>], to PostgreSQL's precision.</summary>

@@ -63,7 +63,7 @@ public sealed class SigninTests(AuthServiceFixture fixture) : IClassFixture<Auth
         var token = AuthClient.RefreshCookieValue(response);
 
         Assert.NotNull(token);
-        Assert.Matches(new Regex("^[A-Za-z0-9_-]{43,}$"), token);
+        Assert.Matches(new Regex("^[A-Za-z0-9_-]{65}$"), token); // the session id (22) and 256 random bits (43), base64url
         Assert.DoesNotContain(token!, raw);
         Assert.DoesNotContain("refreshToken", raw, StringComparison.OrdinalIgnoreCase);
     }
@@ -75,19 +75,21 @@ public sealed class SigninTests(AuthServiceFixture fixture) : IClassFixture<Auth
         var signedIn = await client.SignupAndSigninAsync();
         var sessionId = SessionTestKit.SessionIdOf(signedIn.AccessToken);
 
-        var rows = await client.TokensAsync(sessionId);
-        var row = Assert.Single(rows);
-        Assert.Equal(32, row.TokenHash.Length);
-        Assert.Equal(SessionTestKit.Sha256(signedIn.RefreshToken), row.TokenHash);
-        Assert.Null(row.RetiredAt);
+        // The token names its session; the row holds the SHA-256 of the secret after that id.
+        Assert.Equal(sessionId, SessionTestKit.SessionIdOfRefreshToken(signedIn.RefreshToken));
+        var state = await client.RefreshStateAsync(sessionId);
+        Assert.Equal(32, state.CurrentHash!.Length);
+        Assert.Equal(SessionTestKit.SecretHash(signedIn.RefreshToken), state.CurrentHash);
+        Assert.Null(state.PreviousHash);
+        Assert.Equal(0, state.Generation);
 
-        // The plaintext appears nowhere in either table, in any column.
+        // The secret appears nowhere in these tables, in any column.
         await using var conn = client.OpenDatabase();
         var hits = await conn.QuerySingleAsync<long>("""
             SELECT (SELECT count(*) FROM refresh_tokens t WHERE strpos(t::text, @token) > 0)
                  + (SELECT count(*) FROM sessions s WHERE strpos(s::text, @token) > 0)
                  + (SELECT count(*) FROM audit_events a WHERE strpos(a::text, @token) > 0)
-            """, new { token = signedIn.RefreshToken });
+            """, new { token = signedIn.RefreshToken[22..] });
         Assert.Equal(0, hits);
     }
 

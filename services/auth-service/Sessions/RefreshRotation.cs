@@ -9,11 +9,13 @@ using Npgsql;
 namespace AuthService.Sessions;
 
 /// <summary>
-/// Rotates a refresh token: one call of <c>rotate_refresh_token_v3</c> (<c>rotate_refresh_token_v3.sql</c>
-/// beside this file; v2 stays installed for the previous release's replicas), one round trip, one transaction serialized on the session row. The successor is an
-/// HMAC of the presented token, so a request retried inside the grace window is answered with the very
-/// same successor and every tab converges on one cookie; only the successor's hash is stored. A reuse is
-/// revoked, audited and mailed to the owner inside that same transaction.
+/// Rotates a refresh token: one call of <c>rotate_refresh_token_v3</c> (<c>rotate_refresh_token_v3.sql</c> beside this
+/// file; v2 stays installed for the previous release's replicas), one round trip. For the newest token of a live
+/// session that is one UPDATE of the session row by the id the token carries (<see cref="RefreshToken"/>). The
+/// successor is an HMAC of the presented secret, so a request retried inside the grace window is answered with the very
+/// same successor and every tab converges on one cookie; only the successor's hash is stored. A reuse is revoked,
+/// audited and mailed to the owner in the database; an older token than the previous one is first proven a genuine
+/// ancestor by walking that HMAC chain here, so a forged token revokes nothing.
 /// </summary>
 internal sealed class RefreshRotation(NpgsqlDataSource dataSource, RefreshSuccessorKey successorKey, IOptions<AuthOptions> options, TimeProvider clock)
 {
@@ -22,18 +24,20 @@ internal sealed class RefreshRotation(NpgsqlDataSource dataSource, RefreshSucces
 
     public async Task<RefreshResult> RotateAsync(string presented, RequestOrigin origin, CancellationToken ct)
     {
-        if (!OpaqueToken.LooksValid(presented)) return new RefreshResult.Invalid();
+        if (!RefreshToken.TryParse(presented, out var token)) return new RefreshResult.Invalid();
 
         const string sql = """
             SELECT outcome AS Outcome, session_id AS SessionId, user_id AS UserId, session_expires_at AS SessionExpiresAt,
                    email AS Email, email_verified AS EmailVerified, display_name AS DisplayName, user_created_at AS UserCreatedAt,
-                   roles AS Roles, amr AS Amr, totp_enabled AS Totp, passkey_count AS Passkeys
-            FROM rotate_refresh_token_v3(@tokenHash, @successorHash, @clockOffset, @idle, @grace, @lockTimeout, @Ip, @UserAgent)
+                   roles AS Roles, amr AS Amr, totp_enabled AS Totp, passkey_count AS Passkeys,
+                   current_hash AS CurrentHash, generation AS Generation
+            FROM rotate_refresh_token_v3(@sessionId, @tokenHash, @successorHash, @clockOffset, @idle, @grace, @lockTimeout, @Ip, @UserAgent)
             """;
-        var successor = OpaqueToken.Successor(presented, successorKey.Key);
+        var successor = OpaqueToken.Successor(token.Secret, successorKey.Key);
         var parameters = new
         {
-            tokenHash = OpaqueToken.Hash(presented),
+            sessionId = token.SessionId,
+            tokenHash = token.SecretHash,
             successorHash = OpaqueToken.Hash(successor),
             clockOffset = DbTime.ClockOffset(clock),
             idle = auth.RefreshTokenIdleLifetime,
@@ -44,9 +48,9 @@ internal sealed class RefreshRotation(NpgsqlDataSource dataSource, RefreshSucces
         };
 
         Row row;
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
         try
         {
-            await using var conn = await dataSource.OpenConnectionAsync(ct);
             row = await conn.QuerySingleAsync<Row>(new CommandDefinition(sql, parameters, cancellationToken: ct));
         }
         catch (PostgresException e) when (e.SqlState == LockNotAvailable)
@@ -57,21 +61,32 @@ internal sealed class RefreshRotation(NpgsqlDataSource dataSource, RefreshSucces
         return row switch
         {
             { Outcome: "reused" } => new RefreshResult.Reused(),
+            { Outcome: "unknown", SessionId: { } id, CurrentHash: { } current, Generation: { } generation }
+                when token.IsAncestorOf(current, generation, successorKey.Key) => await RevokeReusedAsync(conn, id, origin, ct),
             { Outcome: "rotated", SessionId: { } id, SessionExpiresAt: { } expires, User: { } user, Amr: { } amr } =>
-                new RefreshResult.Rotated(successor, id, DbTime.Utc(expires), user, amr),
+                new RefreshResult.Rotated(RefreshToken.Format(id, successor), id, DbTime.Utc(expires), user, amr),
             { Outcome: "grace", SessionId: { } id, SessionExpiresAt: { } expires, User: { } user, Amr: { } amr } =>
-                new RefreshResult.Grace(successor, id, DbTime.Utc(expires), user, amr),
+                new RefreshResult.Grace(RefreshToken.Format(id, successor), id, DbTime.Utc(expires), user, amr),
             _ => new RefreshResult.Invalid(),
         };
     }
 
+    /// <summary>An older token of the session came back: revoked, audited and mailed as the function does for the previous one.</summary>
+    private async Task<RefreshResult> RevokeReusedAsync(NpgsqlConnection conn, Guid sessionId, RequestOrigin origin, CancellationToken ct)
+    {
+        await conn.ExecuteAsync(new CommandDefinition("SELECT revoke_reused_session_v1(@sessionId, @clockOffset, @Ip, @UserAgent)",
+            new { sessionId, clockOffset = DbTime.ClockOffset(clock), origin.Ip, origin.UserAgent }, cancellationToken: ct));
+        return new RefreshResult.Reused();
+    }
+
     /// <summary>The function's row: only <see cref="Outcome"/> is set for 'invalid'; the session and user for the others.</summary>
     private sealed record Row(string Outcome, Guid? SessionId, Guid? UserId, DateTime? SessionExpiresAt, string? Email,
-        bool? EmailVerified, string? DisplayName, DateTime? UserCreatedAt, string[]? Roles, string[]? Amr, bool? Totp, int? Passkeys)
+        bool? EmailVerified, string? DisplayName, DateTime? UserCreatedAt, string[]? Roles, string[]? Amr, bool? Totp, int? Passkeys,
+        byte[]? CurrentHash, int? Generation)
     {
         // Dapper reports text[] as System.Array, which matches no constructor parameter: it builds the row
         // through this constructor and the init setters instead.
-        private Row() : this("", null, null, null, null, null, null, null, null, null, null, null) { }
+        private Row() : this("", null, null, null, null, null, null, null, null, null, null, null, null, null) { }
 
         public UserResponse? User => UserId is { } id && Email is not null && UserCreatedAt is { } created
             ? new UserResponse(id, Email, EmailVerified ?? false, DisplayName, DbTime.Utc(created), Roles ?? [], new MfaStatus(Totp ?? false, Passkeys ?? 0))

@@ -164,7 +164,7 @@ internal static class SessionEndpoints
     public static async Task<NoContent> Logout(HttpContext http, SessionStore sessions, RefreshCookie cookie, CancellationToken ct)
     {
         var presented = cookie.Read(http.Request);
-        if (OpaqueToken.LooksValid(presented)) await sessions.RevokeByRefreshTokenAsync(presented!, RequestOrigin.From(http), ct);
+        if (RefreshToken.TryParse(presented, out var token)) await sessions.RevokeByRefreshTokenAsync(token, RequestOrigin.From(http), ct);
         cookie.Clear(http.Response);
         return TypedResults.NoContent();
     }

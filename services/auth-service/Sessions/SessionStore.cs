@@ -16,34 +16,32 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOpt
     /// <summary>Starts a session; <paramref name="amr"/> (<see cref="AuthMethods"/>) says how its signin was made.</summary>
     public async Task<NewSession> CreateAsync(Guid userId, IReadOnlyList<string> amr, RequestOrigin origin, CancellationToken ct)
     {
-        // Session, its first refresh token, the audit event and the end of the email's failure count
-        // (SigninLockout) in one statement: atomic, one round trip. The count is cleared only here,
-        // when a session is really issued, never by a check that stopped short of one.
+        // Session (its first refresh token's hash on the row), the audit event and the end of the email's failure
+        // count (SigninLockout) in one statement: atomic, one round trip. The count is cleared only here, when a
+        // session is really issued, never by a check that stopped short of one.
         const string sql = $"""
             WITH cleared AS (
                 DELETE FROM signin_failures WHERE email = (SELECT email FROM users WHERE id = @userId)),
             signed_in AS (
                 UPDATE users SET last_signin_at = @now WHERE id = @userId),
             s AS (
-                INSERT INTO sessions (id, user_id, created_at, last_used_at, idle_expires_at, expires_at, user_agent, ip, amr)
-                VALUES (@id, @userId, @now, @now, @idleExpiresAt, @expiresAt, @UserAgent, @Ip, @amr)
-                RETURNING id),
-            t AS (
-                INSERT INTO refresh_tokens (session_id, token_hash, created_at)
-                SELECT id, @tokenHash, @now FROM s)
+                INSERT INTO sessions (id, user_id, created_at, last_used_at, idle_expires_at, expires_at, user_agent, ip, amr, current_hash)
+                VALUES (@id, @userId, @now, @now, @idleExpiresAt, @expiresAt, @UserAgent, @Ip, @amr, @tokenHash)
+                RETURNING id)
             INSERT INTO audit_events (user_id, kind, ip, user_agent, created_at, details)
             SELECT @userId, '{AuditKinds.SigninSucceeded}', @Ip, @UserAgent, @now, jsonb_build_object('sessionId', id, 'amr', @amr) FROM s
             """;
         var now = clock.GetUtcNow();
         var id = Guid.CreateVersion7(now);
-        var token = OpaqueToken.New();
+        var secret = OpaqueToken.New();
         var expiresAt = now + auth.SessionLifetime;
         var idleExpiresAt = Min(now + auth.RefreshTokenIdleLifetime, expiresAt);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition(sql, new
         {
-            id, userId, now, idleExpiresAt, expiresAt, origin.UserAgent, origin.Ip, tokenHash = OpaqueToken.Hash(token), amr = amr.ToArray(),
+            id, userId, now, idleExpiresAt, expiresAt, origin.UserAgent, origin.Ip, tokenHash = OpaqueToken.Hash(secret), amr = amr.ToArray(),
         }, cancellationToken: ct));
+        var token = RefreshToken.Format(id, secret);
         return new NewSession(id, token, expiresAt);
     }
 
@@ -65,20 +63,25 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOpt
         return row?.ToResponse();
     }
 
-    /// <summary>Revokes the session a refresh token belongs to; unknown tokens are ignored (logout is idempotent).</summary>
-    public async Task RevokeByRefreshTokenAsync(string refreshToken, RequestOrigin origin, CancellationToken ct)
+    /// <summary>
+    /// Revokes the session of a refresh token, its newest or the one before (a tab that has not seen the last rotation);
+    /// a token of the previous release through <c>refresh_tokens</c>. Unknown tokens are ignored (logout is idempotent).
+    /// </summary>
+    public async Task RevokeByRefreshTokenAsync(RefreshToken token, RequestOrigin origin, CancellationToken ct)
     {
         const string sql = $"""
             WITH revoked AS (
                 UPDATE sessions SET revoked_at = @now, revoked_reason = '{RevocationReasons.Logout}'
-                WHERE id = (SELECT session_id FROM refresh_tokens WHERE token_hash = @tokenHash) AND revoked_at IS NULL
+                WHERE revoked_at IS NULL AND CASE
+                    WHEN @sessionId::uuid IS NULL THEN id = (SELECT session_id FROM refresh_tokens WHERE token_hash = @tokenHash)
+                    ELSE id = @sessionId AND (current_hash = @tokenHash OR previous_hash = @tokenHash) END
                 RETURNING id, user_id)
             INSERT INTO audit_events (user_id, kind, ip, user_agent, created_at, details)
             SELECT user_id, '{AuditKinds.Logout}', @Ip, @UserAgent, @now, jsonb_build_object('sessionId', id) FROM revoked
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition(sql,
-            new { tokenHash = OpaqueToken.Hash(refreshToken), origin.Ip, origin.UserAgent, now = clock.GetUtcNow() }, cancellationToken: ct));
+            new { sessionId = token.SessionId, tokenHash = token.SecretHash, origin.Ip, origin.UserAgent, now = clock.GetUtcNow() }, cancellationToken: ct));
     }
 
     public async Task LogoutEverywhereAsync(Guid userId, RequestOrigin origin, CancellationToken ct)

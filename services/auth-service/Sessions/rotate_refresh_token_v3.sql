@@ -1,89 +1,113 @@
--- rotate_refresh_token_v3: refresh-token rotation in one round trip, called by RefreshRotation.cs
--- beside this file. Not a migration: (re)applied with CREATE OR REPLACE at every startup, after the
--- migrations and under their lock (DatabaseFunctions).
+-- rotate_refresh_token_v3: refresh-token rotation in one round trip, called by RefreshRotation.cs beside this
+-- file. Not a migration: (re)applied with CREATE OR REPLACE at every startup, after the migrations and under
+-- their lock (DatabaseFunctions). v2 (rotate_refresh_token_v2.sql) stays installed and unchanged for the
+-- previous release's replicas during a rolling update or after a rollback.
 --
--- v2 (rotate_refresh_token_v2.sql) stays installed and unchanged: replicas of the previous release
--- call it during a rolling update or after a rollback. Everything v2's header says about the clock,
--- the grace window and the reuse transaction holds here too. Compared with v2:
--- 1. The result carries the user's roles (users.roles, migration 0006), so the access token of a
---    refresh holds the roles the user has now: a role change takes effect at the next refresh.
--- 2. A disabled user's token is 'invalid' (users.disabled_at set). Disabling revokes every session
---    already; this also covers a session that a signin racing the disable created.
--- 3. It returns the session's amr (how its signin was made: a refresh keeps it) and the user's second
---    factors (migration 0007), for the access token and the user object.
---
--- The literals 'refresh_token_reused' (RevocationReasons), 'refresh_reused' (AuditKinds) and
--- 'refresh_reuse_notice' (RefreshReuseNoticeMail.KindName) are the C# constants' values; a test
--- checks that they agree.
---
--- Outcomes: as v2 ('invalid', 'rotated', 'grace', 'reused').
+-- The refresh state is the session row (migration 0008): the newest token's hash, the one it replaced, the
+-- generation and the rotation's time. The token names its session (p_session_id), so the common case, the
+-- newest token of a live session, is one UPDATE by primary key that touches no indexed column: a HOT update and
+-- one commit, with nothing inserted. Everything else looks at the session under its row lock:
+--   'grace'    the presented hash is the session's previous one, rotated within p_grace, and the newest is its
+--              successor: the caller re-derives that same successor (an HMAC of the presented secret)
+--   'reused'   the previous hash outside that rule, or a retired token of the previous release: the session is
+--              revoked, audited and its owner mailed (revoke_reused_session_v1), in this transaction
+--   'unknown'  neither newest nor previous: current_hash and generation are returned, and the caller walks the
+--              HMAC chain from the presented secret; a genuine older ancestor reaches current_hash within
+--              generation steps and is a reuse (the caller then calls revoke_reused_session_v1), a forged one
+--              does not and revokes nothing
+--   'invalid'  no such session, or it is revoked or expired, or its user disabled
+--   'rotated'  also for a session of the previous release (no current_hash yet), when the presented token is its
+--              newest row in refresh_tokens: the session is taken over (that row retired) and rotated
+-- p_session_id is null for a token in the previous release's form (no session id): its session is found through
+-- refresh_tokens. Time is the database's clock plus p_clock_offset (zero in production; tests that move the
+-- service's clock pass the difference), read again once the slow path holds the lock.
+-- Waiting longer than p_lock_timeout for the row raises lock_not_available (55P03): the caller answers 409.
 CREATE OR REPLACE FUNCTION rotate_refresh_token_v3(
-    p_token_hash bytea, p_successor_hash bytea, p_clock_offset interval,
+    p_session_id uuid, p_token_hash bytea, p_successor_hash bytea, p_clock_offset interval,
     p_idle interval, p_grace interval, p_lock_timeout text, p_ip text, p_user_agent text)
 RETURNS TABLE (outcome text, session_id uuid, user_id uuid, session_expires_at timestamptz,
                email text, email_verified boolean, display_name text, user_created_at timestamptz,
-               roles text[], amr text[], totp_enabled boolean, passkey_count integer)
+               roles text[], amr text[], totp_enabled boolean, passkey_count integer,
+               current_hash bytea, generation integer)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
-    v_session    sessions%ROWTYPE;
-    v_token      refresh_tokens%ROWTYPE;
-    v_successor  refresh_tokens%ROWTYPE;
-    v_now        timestamptz;
-    v_outcome    text;
+    v_sid      uuid := p_session_id;
+    v_session  sessions%ROWTYPE;
+    v_legacy   refresh_tokens%ROWTYPE;
+    v_now      timestamptz := clock_timestamp() + p_clock_offset;
+    v_outcome  text;
 BEGIN
-    -- Waiting longer than p_lock_timeout raises lock_not_available (55P03): the caller answers 409.
     PERFORM set_config('lock_timeout', p_lock_timeout, true);
-    SELECT s.* INTO v_session FROM sessions s
-    WHERE s.id = (SELECT t.session_id FROM refresh_tokens t WHERE t.token_hash = p_token_hash)
-    FOR UPDATE;
+    IF v_sid IS NULL THEN
+        SELECT t.* INTO v_legacy FROM refresh_tokens t WHERE t.token_hash = p_token_hash;
+        IF NOT FOUND THEN
+            outcome := 'invalid'; RETURN NEXT; RETURN;
+        END IF;
+        v_sid := v_legacy.session_id;
+    END IF;
+
+    RETURN QUERY
+    WITH rotated AS (
+        UPDATE sessions s
+        SET previous_hash = s.current_hash, current_hash = p_successor_hash, generation = s.generation + 1,
+            rotated_at = v_now, last_used_at = v_now, idle_expires_at = LEAST(v_now + p_idle, s.expires_at)
+        FROM users u
+        WHERE s.id = v_sid AND s.current_hash = p_token_hash
+          AND s.revoked_at IS NULL AND s.expires_at > v_now AND s.idle_expires_at > v_now
+          AND u.id = s.user_id AND u.disabled_at IS NULL
+        RETURNING s.id, s.expires_at, s.amr, u.id AS uid, u.email, u.email_verified_at, u.display_name, u.created_at,
+                  u.roles, u.totp_enabled, u.passkey_count)
+    SELECT 'rotated', r.id, r.uid, r.expires_at, r.email, r.email_verified_at IS NOT NULL, r.display_name, r.created_at,
+           r.roles, r.amr, r.totp_enabled, r.passkey_count, NULL::bytea, NULL::integer
+    FROM rotated r;
+    IF FOUND THEN
+        RETURN;
+    END IF;
+
+    SELECT s.* INTO v_session FROM sessions s WHERE s.id = v_sid FOR UPDATE;
     IF NOT FOUND THEN
         outcome := 'invalid'; RETURN NEXT; RETURN;
     END IF;
-    -- The lock is held: from here on, this is the request's instant (now() would be the
-    -- transaction's start, before the wait).
+    -- The lock is held: from here on, this is the request's instant (a concurrent rotation has committed).
     v_now := clock_timestamp() + p_clock_offset;
-
-    SELECT t.* INTO v_token FROM refresh_tokens t WHERE t.token_hash = p_token_hash;
-
     IF v_session.revoked_at IS NOT NULL OR v_session.expires_at <= v_now OR v_session.idle_expires_at <= v_now
        OR EXISTS (SELECT 1 FROM users u WHERE u.id = v_session.user_id AND u.disabled_at IS NOT NULL) THEN
         outcome := 'invalid'; RETURN NEXT; RETURN;
     END IF;
+    IF v_legacy.id IS NULL AND v_session.current_hash IS NULL THEN
+        SELECT t.* INTO v_legacy FROM refresh_tokens t WHERE t.token_hash = p_token_hash AND t.session_id = v_sid;
+    END IF;
 
-    IF v_token.retired_at IS NULL THEN
-        INSERT INTO refresh_tokens (session_id, token_hash, created_at)
-        VALUES (v_session.id, p_successor_hash, v_now)
-        RETURNING id INTO v_successor.id;
-        UPDATE refresh_tokens t SET retired_at = v_now, replaced_by = v_successor.id WHERE t.id = v_token.id;
-        UPDATE sessions s SET last_used_at = v_now, idle_expires_at = LEAST(v_now + p_idle, s.expires_at)
-        WHERE s.id = v_session.id;
+    IF v_session.previous_hash = p_token_hash AND v_session.current_hash = p_successor_hash
+       AND v_now - v_session.rotated_at <= p_grace THEN
+        v_outcome := 'grace';
+    ELSIF v_legacy.id IS NOT NULL AND v_legacy.retired_at IS NULL THEN
+        -- The previous release's newest token of this session: from now on the session row holds the state.
+        UPDATE refresh_tokens t SET retired_at = v_now WHERE t.id = v_legacy.id;
+        UPDATE sessions s
+        SET previous_hash = p_token_hash, current_hash = p_successor_hash, generation = 1,
+            rotated_at = v_now, last_used_at = v_now, idle_expires_at = LEAST(v_now + p_idle, s.expires_at)
+        WHERE s.id = v_sid;
         v_outcome := 'rotated';
+    ELSIF v_legacy.id IS NOT NULL AND v_now - v_legacy.retired_at <= p_grace AND EXISTS (
+            SELECT 1 FROM refresh_tokens t
+            WHERE t.id = v_legacy.replaced_by AND t.retired_at IS NULL AND t.token_hash = p_successor_hash) THEN
+        -- A retry of a token a previous-release replica rotated a moment ago.
+        v_outcome := 'grace';
+    ELSIF v_session.previous_hash = p_token_hash OR v_legacy.id IS NOT NULL THEN
+        PERFORM revoke_reused_session_v1(v_sid, p_clock_offset, p_ip, p_user_agent);
+        v_outcome := 'reused';
+    ELSIF v_session.current_hash IS NOT NULL THEN
+        v_outcome := 'unknown';
     ELSE
-        SELECT t.* INTO v_successor FROM refresh_tokens t WHERE t.id = v_token.replaced_by;
-        IF v_successor.retired_at IS NULL
-           AND v_successor.token_hash = p_successor_hash
-           AND v_now - v_token.retired_at <= p_grace THEN
-            v_outcome := 'grace';
-        ELSE
-            UPDATE sessions s SET revoked_at = v_now, revoked_reason = 'refresh_token_reused' WHERE s.id = v_session.id;
-            INSERT INTO audit_events (user_id, kind, ip, user_agent, created_at, details)
-            VALUES (v_session.user_id, 'refresh_reused', p_ip, p_user_agent, v_now,
-                    jsonb_build_object('sessionId', v_session.id, 'sessionDevice', v_session.user_agent,
-                                       'sessionIp', v_session.ip));
-            -- Due at once ('-infinity'): the dispatcher compares with the service's clock, which
-            -- tests may hold still while the database's clock runs on.
-            INSERT INTO outbox_emails ("to", kind, params, user_id, created_at, next_attempt_at)
-            SELECT u.email, 'refresh_reuse_notice',
-                   jsonb_build_object('device', v_session.user_agent, 'ip', v_session.ip), u.id, v_now, '-infinity'
-            FROM users u WHERE u.id = v_session.user_id;
-            v_outcome := 'reused';
-        END IF;
+        v_outcome := 'invalid';
     END IF;
 
     RETURN QUERY
     SELECT v_outcome, v_session.id, u.id, v_session.expires_at, u.email, u.email_verified_at IS NOT NULL,
-           u.display_name, u.created_at, u.roles, v_session.amr, u.totp_enabled, u.passkey_count
+           u.display_name, u.created_at, u.roles, v_session.amr, u.totp_enabled, u.passkey_count,
+           v_session.current_hash, v_session.generation
     FROM users u WHERE u.id = v_session.user_id;
 END
 $$;
