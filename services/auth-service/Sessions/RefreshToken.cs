@@ -30,7 +30,9 @@ internal readonly record struct RefreshToken(Guid? SessionId, string Secret)
             token = new RefreshToken(null, value!);
             return true;
         }
-        if (value is not { Length: Length } || !OpaqueToken.LooksValid(value[SessionIdLength..])) return false;
+        // IsValid first: TryDecodeFromChars throws on characters outside the alphabet.
+        if (value is not { Length: Length } || !Base64Url.IsValid(value.AsSpan(0, SessionIdLength)) || !OpaqueToken.LooksValid(value[SessionIdLength..]))
+            return false;
         Span<byte> id = stackalloc byte[16];
         if (!Base64Url.TryDecodeFromChars(value.AsSpan(0, SessionIdLength), id, out var written) || written != 16) return false;
         token = new RefreshToken(new Guid(id, bigEndian: true), value[SessionIdLength..]);
