@@ -72,6 +72,28 @@ public sealed class RefreshChainTests(AuthServiceFixture fixture) : IClassFixtur
         await client.RotateAsync(second.RefreshToken);
     }
 
+    [Fact]
+    public async Task Rotation_IsOneHotUpdate_AndWritesNothingElse()
+    {
+        var client = fixture.NewClient();
+        var signedIn = await client.SignupAndSigninAsync();
+        var sessionId = SessionTestKit.SessionIdOf(signedIn.AccessToken);
+
+        // The function as the service calls it, in a transaction of the test's whose own statistics are visible at once.
+        await using var conn = client.OpenDatabase();
+        await using var tx = await conn.BeginTransactionAsync();
+        Assert.Equal("rotated", await conn.ExecuteScalarAsync<string>("""
+            SELECT outcome FROM rotate_refresh_token_v3(@sessionId, @hash, @successor, interval '0', interval '14 days', interval '10 seconds', '3000ms', NULL, NULL)
+            """, new { sessionId, hash = SessionTestKit.SecretHash(signedIn.RefreshToken), successor = new byte[32] }, tx));
+        var writes = (await conn.QueryAsync<(string Table, long Inserted, long Updated, long HotUpdated, long Deleted)>("""
+            SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del FROM pg_stat_xact_user_tables
+            WHERE n_tup_ins + n_tup_upd + n_tup_del > 0
+            """, transaction: tx)).ToList();
+        await tx.RollbackAsync();
+
+        Assert.Equal([("sessions", 0L, 1L, 1L, 0L)], writes);
+    }
+
     [Theory]
     [InlineData("AAAAAAAAAAAAAAAAAAAAAA")] // a session id that does not exist
     [InlineData("!!!!!!!!!!!!!!!!!!!!!!")] // not base64url
