@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Security.Cryptography;
 using AuthService.Sessions;
 using AuthService.Shared;
 
@@ -29,6 +30,21 @@ public sealed class RefreshTokenFormatTests
         Assert.True(RefreshToken.TryParse(secret, out var parsed));
         Assert.Null(parsed.SessionId);
         Assert.Equal(secret, parsed.Secret);
+    }
+
+    [Fact]
+    public void AncestorWalk_ReachesTheNewestWithinTheBound_AndStopsThere()
+    {
+        var key = RandomNumberGenerator.GetBytes(32);
+        var chain = new List<string> { OpaqueToken.New() };
+        while (chain.Count <= RefreshToken.MaxAncestorSteps + 1) chain.Add(OpaqueToken.Successor(chain[^1], key));
+        var oldest = new RefreshToken(Guid.NewGuid(), chain[0]);
+
+        Assert.True(oldest.IsAncestorOf(OpaqueToken.Hash(chain[RefreshToken.MaxAncestorSteps]), RefreshToken.MaxAncestorSteps, key));
+        Assert.False(oldest.IsAncestorOf(OpaqueToken.Hash(chain[RefreshToken.MaxAncestorSteps + 1]), RefreshToken.MaxAncestorSteps + 1, key));
+        Assert.False(oldest.IsAncestorOf(OpaqueToken.Hash(chain[5]), 4, key)); // never further than the generation says
+        Assert.False(new RefreshToken(Guid.NewGuid(), OpaqueToken.New()).IsAncestorOf(OpaqueToken.Hash(chain[5]), 5, key));
+        Assert.False(oldest.IsAncestorOf(OpaqueToken.Hash(chain[5]), 5, RandomNumberGenerator.GetBytes(32))); // another key
     }
 
     [Fact]

@@ -16,6 +16,13 @@ internal readonly record struct RefreshToken(Guid? SessionId, string Secret)
     private const int SessionIdLength = 22;
     public const int Length = SessionIdLength + 43;
 
+    /// <summary>
+    /// How far back a reuse is proven. The walk costs about a microsecond per step and anyone holding a session id
+    /// can make it run, so it is bounded: a token more rotations behind than this is refused as invalid without
+    /// revoking, like a forged one (about ten days of a tab refreshing every 15 minutes).
+    /// </summary>
+    public const int MaxAncestorSteps = 1_000;
+
     public byte[] SecretHash => OpaqueToken.Hash(Secret);
 
     public static string Format(Guid sessionId, string secret) =>
@@ -41,12 +48,13 @@ internal readonly record struct RefreshToken(Guid? SessionId, string Secret)
 
     /// <summary>
     /// Whether this secret is a genuine ancestor of the one hashed as <paramref name="currentHash"/>: its successors
-    /// reach it within <paramref name="generation"/> steps. A forged secret never does, so it revokes nothing.
+    /// reach it within <paramref name="generation"/> steps (at most <see cref="MaxAncestorSteps"/>). A forged secret
+    /// never does, so it revokes nothing.
     /// </summary>
     public bool IsAncestorOf(byte[] currentHash, int generation, byte[] successorKey)
     {
         var secret = Secret;
-        for (var step = 0; step < generation; step++)
+        for (var step = 0; step < Math.Min(generation, MaxAncestorSteps); step++)
         {
             secret = OpaqueToken.Successor(secret, successorKey);
             if (CryptographicOperations.FixedTimeEquals(OpaqueToken.Hash(secret), currentHash)) return true;
