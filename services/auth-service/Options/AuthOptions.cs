@@ -32,6 +32,12 @@ public sealed class AuthOptions
     /// <summary>How long a refresh waits for its turn on a busy session before 409.</summary>
     public TimeSpan RefreshLockTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// How many live sessions each replica keeps in memory for bearer checks (Sessions/SessionCache); 0 turns the
+    /// cache off, so every bearer call reads the database. A fill that finds it full empties it first.
+    /// </summary>
+    public int SessionCacheSize { get; set; } = 10_000;
+
     /// <summary>The id <see cref="KeyEncryptionKey"/> goes by, and that rows sealed before key ids existed carry.</summary>
     public const string LegacyKeyEncryptionKeyId = "legacy";
 

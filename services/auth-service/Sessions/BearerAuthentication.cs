@@ -11,8 +11,9 @@ namespace AuthService.Sessions;
 
 /// <summary>
 /// Validates our own access tokens with the standard JwtBearer handler against the in-memory key
-/// ring, then checks in one query that the token's session is still live (so revocation takes
-/// effect at once here) and keeps the user row for the endpoint.
+/// ring, then checks that the token's session is still live and keeps its user for the endpoint: from this
+/// replica's <see cref="SessionCache"/> when it holds the session, otherwise in one query (a revocation shows
+/// here at once when made here, within the NOTIFY's delivery when made elsewhere).
 /// </summary>
 public static class BearerAuthentication
 {
@@ -75,26 +76,31 @@ public static class BearerAuthentication
             context.Fail("Token lacks sid or sub.");
             return;
         }
-        var store = context.HttpContext.RequestServices.GetRequiredService<SessionStore>();
-        UserResponse? user;
-        try
+        var services = context.HttpContext.RequestServices;
+        var cache = services.GetRequiredService<SessionCache>();
+        if (cache.TryGet(sid, sub, services.GetRequiredService<TimeProvider>().GetUtcNow(), out var session) != SessionCacheLookup.Hit)
         {
-            user = await store.FindLiveSessionUserAsync(sid, sub, context.HttpContext.RequestAborted);
+            var ticket = cache.BeginFill(); // before the read: see SessionCache.Fill
+            try
+            {
+                session = await services.GetRequiredService<SessionStore>().FindLiveSessionAsync(sid, sub, context.HttpContext.RequestAborted);
+            }
+            catch (Exception e) when (ApiExceptionHandler.DatabaseUnavailable(e))
+            {
+                // Not the token's fault: the challenge answers 503 instead of 401 (and JwtBearer
+                // does not log a stack trace per request for a known outage).
+                context.HttpContext.Items[DatabaseDownItem] = true;
+                context.NoResult();
+                return;
+            }
+            if (ticket is { } observed) cache.Fill(observed, sid, session);
         }
-        catch (Exception e) when (ApiExceptionHandler.DatabaseUnavailable(e))
-        {
-            // Not the token's fault: the challenge answers 503 instead of 401 (and JwtBearer
-            // does not log a stack trace per request for a known outage).
-            context.HttpContext.Items[DatabaseDownItem] = true;
-            context.NoResult();
-            return;
-        }
-        if (user is null)
+        if (session is null)
         {
             context.Fail("Session is revoked or expired.");
             return;
         }
-        context.HttpContext.SetAuthenticatedUser(new AuthenticatedUser(user, sid));
+        context.HttpContext.SetAuthenticatedUser(new AuthenticatedUser(session.User, sid));
     }
 
     private static async Task WriteChallengeAsync(JwtBearerChallengeContext context)
