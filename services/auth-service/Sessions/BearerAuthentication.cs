@@ -35,7 +35,7 @@ public static class BearerAuthentication
                     ValidTypes = ["at+jwt"],
                     RequireSignedTokens = true,
                     RequireExpirationTime = true,
-                    ClockSkew = TimeSpan.FromSeconds(30),
+                    ClockSkew = ValidatedTokenCache.ClockSkew,
                     IssuerSigningKeyResolver = (_, _, kid, _) =>
                         kid is not null && ring.Current.ValidationKeys.TryGetValue(kid, out var key) ? [key] : [],
                     // Lifetimes against the injected clock, so tests can move time.
@@ -48,7 +48,8 @@ public static class BearerAuthentication
                 };
                 o.Events = new JwtBearerEvents
                 {
-                    OnTokenValidated = context => HasCriticalExtensions(context) ? Task.CompletedTask : CheckSessionAsync(context),
+                    OnMessageReceived = ReuseValidatedTokenAsync,
+                    OnTokenValidated = ValidatedAsync,
                     OnChallenge = WriteChallengeAsync,
                 };
             });
@@ -68,39 +69,63 @@ public static class BearerAuthentication
         return true;
     }
 
-    private static async Task CheckSessionAsync(TokenValidatedContext context)
+    /// <summary>A token this replica validated before (<see cref="ValidatedTokenCache"/>) skips the handler's validation; the session is checked still.</summary>
+    private static async Task ReuseValidatedTokenAsync(MessageReceivedContext context)
     {
-        var principal = context.Principal!;
-        if (!Guid.TryParse(principal.FindFirst("sid")?.Value, out var sid) || !Guid.TryParse(principal.FindFirst("sub")?.Value, out var sub))
+        // The handler's own reading of the header: "Bearer " in any case, then the rest trimmed.
+        var authorization = context.Request.Headers.Authorization.ToString();
+        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return;
+        var token = authorization["Bearer ".Length..].Trim();
+        if (token.Length == 0 || context.HttpContext.RequestServices.GetRequiredService<ValidatedTokenCache>().Find(token) is not { } principal) return;
+        var failure = await CheckSessionAsync(context.HttpContext, principal);
+        if (failure is null)
         {
-            context.Fail("Token lacks sid or sub.");
-            return;
+            context.Principal = principal;
+            context.Success();
         }
-        var services = context.HttpContext.RequestServices;
+        else if (failure.Length == 0) context.NoResult();
+        else context.Fail(failure);
+    }
+
+    private static async Task ValidatedAsync(TokenValidatedContext context)
+    {
+        if (HasCriticalExtensions(context)) return;
+        var failure = await CheckSessionAsync(context.HttpContext, context.Principal!);
+        if (failure is null)
+        {
+            var jwt = (JsonWebToken)context.SecurityToken;
+            context.HttpContext.RequestServices.GetRequiredService<ValidatedTokenCache>().Remember(jwt.EncodedToken, context.Principal!, jwt.ValidFrom, jwt.ValidTo);
+        }
+        else if (failure.Length == 0) context.NoResult();
+        else context.Fail(failure);
+    }
+
+    /// <summary>Null when the token's session is live (the caller is then attached to the request); "" when the database is down; else why not.</summary>
+    private static async Task<string?> CheckSessionAsync(HttpContext http, System.Security.Claims.ClaimsPrincipal principal)
+    {
+        if (!Guid.TryParse(principal.FindFirst("sid")?.Value, out var sid) || !Guid.TryParse(principal.FindFirst("sub")?.Value, out var sub))
+            return "Token lacks sid or sub.";
+        var services = http.RequestServices;
         var cache = services.GetRequiredService<SessionCache>();
         if (cache.TryGet(sid, sub, services.GetRequiredService<TimeProvider>().GetUtcNow(), out var session) != SessionCacheLookup.Hit)
         {
             var ticket = cache.BeginFill(); // before the read: see SessionCache.Fill
             try
             {
-                session = await services.GetRequiredService<SessionStore>().FindLiveSessionAsync(sid, sub, context.HttpContext.RequestAborted);
+                session = await services.GetRequiredService<SessionStore>().FindLiveSessionAsync(sid, sub, http.RequestAborted);
             }
             catch (Exception e) when (ApiExceptionHandler.DatabaseUnavailable(e))
             {
                 // Not the token's fault: the challenge answers 503 instead of 401 (and JwtBearer
                 // does not log a stack trace per request for a known outage).
-                context.HttpContext.Items[DatabaseDownItem] = true;
-                context.NoResult();
-                return;
+                http.Items[DatabaseDownItem] = true;
+                return "";
             }
             if (ticket is { } observed) cache.Fill(observed, sid, session);
         }
-        if (session is null)
-        {
-            context.Fail("Session is revoked or expired.");
-            return;
-        }
-        context.HttpContext.SetAuthenticatedUser(new AuthenticatedUser(session.User, sid));
+        if (session is null) return "Session is revoked or expired.";
+        http.SetAuthenticatedUser(new AuthenticatedUser(session.User, sid));
+        return null;
     }
 
     private static async Task WriteChallengeAsync(JwtBearerChallengeContext context)
