@@ -33,8 +33,9 @@ public sealed class AuthOptions
     public TimeSpan RefreshLockTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>
-    /// How many live sessions each replica keeps in memory for bearer checks (Sessions/SessionCache); 0 turns the
-    /// cache off, so every bearer call reads the database. A fill that finds it full empties it first.
+    /// How many live sessions each replica keeps in memory for bearer checks (Sessions/SessionCache), and how many
+    /// access tokens it remembers as validated (Sessions/ValidatedTokenCache); 0 turns both off, so every bearer call
+    /// validates its token and reads the database. A fill that finds either full empties it first.
     /// </summary>
     public int SessionCacheSize { get; set; } = 10_000;
 

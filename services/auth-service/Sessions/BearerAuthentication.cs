@@ -11,9 +11,10 @@ namespace AuthService.Sessions;
 
 /// <summary>
 /// Validates our own access tokens with the standard JwtBearer handler against the in-memory key
-/// ring, then checks that the token's session is still live and keeps its user for the endpoint: from this
-/// replica's <see cref="SessionCache"/> when it holds the session, otherwise in one query (a revocation shows
-/// here at once when made here, within the NOTIFY's delivery when made elsewhere).
+/// ring (once per token and replica: <see cref="ValidatedTokenCache"/>), then checks that the token's session
+/// is still live and keeps its user for the endpoint: from this replica's <see cref="SessionCache"/> when it
+/// holds the session, otherwise in one query (a revocation shows here at once when made here, within the
+/// NOTIFY's delivery when made elsewhere).
 /// </summary>
 public static class BearerAuthentication
 {
