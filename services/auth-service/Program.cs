@@ -68,6 +68,7 @@ if (args.Length > 0 && args[0] == "import-users")
 }
 
 app.UseHttpPipeline();
+app.UseSessionCacheInvalidation(); // a change made here shows here at once (other replicas: NOTIFY)
 app.UseAuthentication();
 app.UseAuthorization();
 

@@ -32,6 +32,13 @@ public sealed class AuthOptions
     /// <summary>How long a refresh waits for its turn on a busy session before 409.</summary>
     public TimeSpan RefreshLockTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// How many live sessions each replica keeps in memory for bearer checks (Sessions/SessionCache), and how many
+    /// access tokens it remembers as validated (Sessions/ValidatedTokenCache); 0 turns both off, so every bearer call
+    /// validates its token and reads the database. A fill that finds either full empties it first.
+    /// </summary>
+    public int SessionCacheSize { get; set; } = 10_000;
+
     /// <summary>The id <see cref="KeyEncryptionKey"/> goes by, and that rows sealed before key ids existed carry.</summary>
     public const string LegacyKeyEncryptionKeyId = "legacy";
 

@@ -34,6 +34,7 @@ public sealed class AuthOptionsValidator(IHostEnvironment environment) : IValida
         Positive(o.InvitationLifetime, "Auth:InvitationLifetime");
         Positive(o.RefreshLockTimeout, "Auth:RefreshLockTimeout");
         if (o.RefreshReuseGrace < TimeSpan.Zero) errors.Add("Auth:RefreshReuseGrace must not be negative.");
+        if (o.SessionCacheSize < 0) errors.Add("Auth:SessionCacheSize must not be negative (0 turns the session cache off).");
 
         ValidateKeyEncryptionKeys(o, development, errors);
         ValidatePasskeys(o, errors);

@@ -11,8 +11,10 @@ namespace AuthService.Sessions;
 
 /// <summary>
 /// Validates our own access tokens with the standard JwtBearer handler against the in-memory key
-/// ring, then checks in one query that the token's session is still live (so revocation takes
-/// effect at once here) and keeps the user row for the endpoint.
+/// ring (once per token and replica: <see cref="ValidatedTokenCache"/>), then checks that the token's session
+/// is still live and keeps its user for the endpoint: from this replica's <see cref="SessionCache"/> when it
+/// holds the session, otherwise in one query (a revocation shows here at once when made here, within the
+/// NOTIFY's delivery when made elsewhere).
 /// </summary>
 public static class BearerAuthentication
 {
@@ -34,7 +36,7 @@ public static class BearerAuthentication
                     ValidTypes = ["at+jwt"],
                     RequireSignedTokens = true,
                     RequireExpirationTime = true,
-                    ClockSkew = TimeSpan.FromSeconds(30),
+                    ClockSkew = ValidatedTokenCache.ClockSkew,
                     IssuerSigningKeyResolver = (_, _, kid, _) =>
                         kid is not null && ring.Current.ValidationKeys.TryGetValue(kid, out var key) ? [key] : [],
                     // Lifetimes against the injected clock, so tests can move time.
@@ -47,7 +49,8 @@ public static class BearerAuthentication
                 };
                 o.Events = new JwtBearerEvents
                 {
-                    OnTokenValidated = context => HasCriticalExtensions(context) ? Task.CompletedTask : CheckSessionAsync(context),
+                    OnMessageReceived = ReuseValidatedTokenAsync,
+                    OnTokenValidated = ValidatedAsync,
                     OnChallenge = WriteChallengeAsync,
                 };
             });
@@ -67,34 +70,63 @@ public static class BearerAuthentication
         return true;
     }
 
-    private static async Task CheckSessionAsync(TokenValidatedContext context)
+    /// <summary>A token this replica validated before (<see cref="ValidatedTokenCache"/>) skips the handler's validation; the session is checked still.</summary>
+    private static async Task ReuseValidatedTokenAsync(MessageReceivedContext context)
     {
-        var principal = context.Principal!;
+        // The handler's own reading of the header: "Bearer " in any case, then the rest trimmed.
+        var authorization = context.Request.Headers.Authorization.ToString();
+        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return;
+        var token = authorization["Bearer ".Length..].Trim();
+        if (token.Length == 0 || context.HttpContext.RequestServices.GetRequiredService<ValidatedTokenCache>().Find(token) is not { } principal) return;
+        var failure = await CheckSessionAsync(context.HttpContext, principal);
+        if (failure is null)
+        {
+            context.Principal = principal;
+            context.Success();
+        }
+        else if (failure.Length == 0) context.NoResult();
+        else context.Fail(failure);
+    }
+
+    private static async Task ValidatedAsync(TokenValidatedContext context)
+    {
+        if (HasCriticalExtensions(context)) return;
+        var failure = await CheckSessionAsync(context.HttpContext, context.Principal!);
+        if (failure is null)
+        {
+            var jwt = (JsonWebToken)context.SecurityToken;
+            context.HttpContext.RequestServices.GetRequiredService<ValidatedTokenCache>().Remember(jwt.EncodedToken, context.Principal!, jwt.ValidFrom, jwt.ValidTo);
+        }
+        else if (failure.Length == 0) context.NoResult();
+        else context.Fail(failure);
+    }
+
+    /// <summary>Null when the token's session is live (the caller is then attached to the request); "" when the database is down; else why not.</summary>
+    private static async Task<string?> CheckSessionAsync(HttpContext http, System.Security.Claims.ClaimsPrincipal principal)
+    {
         if (!Guid.TryParse(principal.FindFirst("sid")?.Value, out var sid) || !Guid.TryParse(principal.FindFirst("sub")?.Value, out var sub))
+            return "Token lacks sid or sub.";
+        var services = http.RequestServices;
+        var cache = services.GetRequiredService<SessionCache>();
+        if (cache.TryGet(sid, sub, services.GetRequiredService<TimeProvider>().GetUtcNow(), out var session) != SessionCacheLookup.Hit)
         {
-            context.Fail("Token lacks sid or sub.");
-            return;
+            var ticket = cache.BeginFill(); // before the read: see SessionCache.Fill
+            try
+            {
+                session = await services.GetRequiredService<SessionStore>().FindLiveSessionAsync(sid, sub, http.RequestAborted);
+            }
+            catch (Exception e) when (ApiExceptionHandler.DatabaseUnavailable(e))
+            {
+                // Not the token's fault: the challenge answers 503 instead of 401 (and JwtBearer
+                // does not log a stack trace per request for a known outage).
+                http.Items[DatabaseDownItem] = true;
+                return "";
+            }
+            if (ticket is { } observed) cache.Fill(observed, sid, session);
         }
-        var store = context.HttpContext.RequestServices.GetRequiredService<SessionStore>();
-        UserResponse? user;
-        try
-        {
-            user = await store.FindLiveSessionUserAsync(sid, sub, context.HttpContext.RequestAborted);
-        }
-        catch (Exception e) when (ApiExceptionHandler.DatabaseUnavailable(e))
-        {
-            // Not the token's fault: the challenge answers 503 instead of 401 (and JwtBearer
-            // does not log a stack trace per request for a known outage).
-            context.HttpContext.Items[DatabaseDownItem] = true;
-            context.NoResult();
-            return;
-        }
-        if (user is null)
-        {
-            context.Fail("Session is revoked or expired.");
-            return;
-        }
-        context.HttpContext.SetAuthenticatedUser(new AuthenticatedUser(user, sid));
+        if (session is null) return "Session is revoked or expired.";
+        http.SetAuthenticatedUser(new AuthenticatedUser(session.User, sid));
+        return null;
     }
 
     private static async Task WriteChallengeAsync(JwtBearerChallengeContext context)

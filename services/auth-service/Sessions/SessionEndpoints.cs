@@ -17,7 +17,7 @@ internal static class SessionEndpoints
     public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/auth").WithTags("Sessions");
-        auth.MapPost("/signin", Signin).WithName("Signin").RequireRateLimiting(RateLimits.Credentials)
+        auth.MapPost("/signin", Signin).WithName("Signin").RequireRateLimiting(RateLimits.Credentials).KeepsSessionCacheOnSuccess()
             .WithSummary("Sign in")
             .WithDescription("Checks the email and password and starts a session: the access token comes in the JSON answer, the " +
                 "refresh token in an HttpOnly cookie. Every check is counted per email before the password is checked; after " +
@@ -33,7 +33,7 @@ internal static class SessionEndpoints
             .ProducesError(403, ErrorCodes.EmailNotVerified, "The password was right, but the address is not verified yet.")
             .ProducesError(403, ErrorCodes.AccountDisabled, "The password was right, but an admin disabled the account.")
             .ProducesError(429, ErrorCodes.AccountLocked);
-        auth.MapPost("/refresh", Refresh).WithName("Refresh").AddEndpointFilter<CsrfFilter>()
+        auth.MapPost("/refresh", Refresh).WithName("Refresh").AddEndpointFilter<CsrfFilter>().KeepsSessionCacheOnSuccess()
             .WithSummary("Refresh the access token")
             .WithDescription("Rotates the refresh cookie and returns a new access token. Every refresh retires the presented token. " +
                 "Presenting the immediate predecessor again within `Auth:RefreshReuseGrace` (parallel tabs, a lost answer) returns " +

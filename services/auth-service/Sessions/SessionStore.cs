@@ -45,22 +45,26 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOpt
         return new NewSession(id, token, expiresAt);
     }
 
-    /// <summary>The user of a live session (not revoked, not expired), or null: the check behind every bearer call.</summary>
-    public async Task<UserResponse?> FindLiveSessionUserAsync(Guid sessionId, Guid userId, CancellationToken ct)
+    /// <summary>The live session (not revoked, not expired, its user not disabled) with its user, or null: the check behind every bearer call.</summary>
+    public async Task<LiveSession?> FindLiveSessionAsync(Guid sessionId, Guid userId, CancellationToken ct)
     {
         const string sql = $"""
-            SELECT {UserRow.ColumnsOfU}
+            SELECT {UserRow.ColumnsOfU}, s.expires_at AS ExpiresAt, s.idle_expires_at AS IdleExpiresAt
             FROM sessions s JOIN users u ON u.id = s.user_id
             WHERE s.id = @sessionId AND s.user_id = @userId AND s.revoked_at IS NULL AND u.disabled_at IS NULL
               AND s.expires_at > @now AND s.idle_expires_at > @now
             """;
         var now = clock.GetUtcNow();
-        var row = await DbRetry.ReadAsync(async token =>
+        var found = await DbRetry.ReadAsync(async token =>
         {
             await using var conn = await dataSource.OpenConnectionAsync(token);
-            return await conn.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition(sql, new { sessionId, userId, now }, cancellationToken: token));
+            var rows = await conn.QueryAsync<UserRow, LiveSessionTimes, (UserRow, LiveSessionTimes)>(new CommandDefinition(sql, new { sessionId, userId, now }, cancellationToken: token),
+                (user, times) => (user, times), splitOn: "ExpiresAt");
+            return rows.SingleOrDefault();
         }, ct);
-        return row?.ToResponse();
+        return found is ({ } row, { } lifetimes)
+            ? new LiveSession(row.ToResponse(), DbTime.Utc(lifetimes.ExpiresAt), DbTime.Utc(lifetimes.IdleExpiresAt))
+            : null;
     }
 
     /// <summary>
@@ -144,6 +148,8 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOpt
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private sealed record LiveSessionTimes(DateTime ExpiresAt, DateTime IdleExpiresAt);
 
     private sealed record SessionRow(Guid Id, DateTime CreatedAt, DateTime LastUsedAt, DateTime ExpiresAt, string? UserAgent, string? Ip);
 }

@@ -27,6 +27,8 @@ public sealed class AuthMetrics
     private static readonly string[] SigninOutcomes = [SigninSucceeded, SigninInvalidCredentials, SigninLocked, SigninNotVerified, SigninDisabled,
         SigninPasskey, SigninMfaRequired, SigninMfaFailed];
     private static readonly string[] RefreshOutcomes = ["rotated", "grace", "reused", "invalid", "conflict"];
+    private static readonly string[] SessionCacheOutcomes = ["hit", "miss", "bypass"];
+    private static readonly string[] SessionCacheScopes = ["users", "all"];
 
     private readonly Counter<long> signins;
     private readonly Counter<long> refreshes;
@@ -35,6 +37,9 @@ public sealed class AuthMetrics
     private readonly Counter<long> lockouts;
     private readonly Counter<long> emailSendFailures;
     private readonly UpDownCounter<long> hashQueueDepth;
+    private readonly Counter<long> sessionCacheLookups;
+    private readonly Counter<long> sessionCacheInvalidations;
+    private readonly UpDownCounter<long> changeListenerConnected;
     private readonly Histogram<double> hashWaitTime;
     private readonly Histogram<double> hashDuration;
 
@@ -48,6 +53,12 @@ public sealed class AuthMetrics
         lockouts = meter.CreateCounter<long>("auth.lockouts.started", "{lockout}", "Emails locked after too many password checks.");
         emailSendFailures = meter.CreateCounter<long>("auth.email.send.failures", "{failure}", "Outbox deliveries that failed (after the in-process retries); the row backs off and is retried.");
         hashQueueDepth = meter.CreateUpDownCounter<long>("auth.password.hash.queue.depth", "{request}", "Password hashes waiting for a hashing slot.");
+        sessionCacheLookups = meter.CreateCounter<long>("auth.session_cache.lookups", "{lookup}",
+            "Bearer checks by how their session was found: hit (in memory), miss (read from the database and cached), bypass (the cache is off or its listener is not connected).");
+        sessionCacheInvalidations = meter.CreateCounter<long>("auth.session_cache.invalidations", "{invalidation}",
+            "Drops from the session cache, by scope: users (a change notification naming them) or all (a state-changing request here, or a notification too large to name them).");
+        changeListenerConnected = meter.CreateUpDownCounter<long>("auth.change_listener.connected", "{connection}",
+            "1 while the listener of change notifications is connected (the session cache is in use), 0 while it is not (every bearer check reads the database).");
         hashWaitTime = meter.CreateHistogram("auth.password.hash.wait_time", "s", "Time a password hash waited for a slot (up to Auth:Password:HashQueueTimeout, then 503).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
         hashDuration = meter.CreateHistogram("auth.password.hash.duration", "s", "Time one password hash or verification took once it had a slot.",
@@ -68,6 +79,9 @@ public sealed class AuthMetrics
         lockouts.Add(0);
         emailSendFailures.Add(0);
         hashQueueDepth.Add(0);
+        foreach (var outcome in SessionCacheOutcomes) sessionCacheLookups.Add(0, Outcome(outcome));
+        foreach (var scope in SessionCacheScopes) sessionCacheInvalidations.Add(0, new KeyValuePair<string, object?>("scope", scope));
+        changeListenerConnected.Add(0);
     }
 
     /// <summary>One of the <c>Signin*</c> outcomes above.</summary>
@@ -90,6 +104,18 @@ public sealed class AuthMetrics
 
     /// <summary>Counted by exception type only: SMTP error texts can quote the recipient's address.</summary>
     public void EmailSendFailed(Exception error) => emailSendFailures.Add(1, new KeyValuePair<string, object?>("error.type", error.GetType().FullName));
+
+    internal void SessionCacheLookedUp(SessionCacheLookup lookup) => sessionCacheLookups.Add(1, Outcome(lookup switch
+    {
+        SessionCacheLookup.Hit => "hit",
+        SessionCacheLookup.Miss => "miss",
+        _ => "bypass",
+    }));
+
+    /// <summary><c>users</c> or <c>all</c>.</summary>
+    public void SessionCacheInvalidated(string scope) => sessionCacheInvalidations.Add(1, new KeyValuePair<string, object?>("scope", scope));
+
+    public void ChangeListenerConnected(bool connected) => changeListenerConnected.Add(connected ? 1 : -1);
 
     public void HashQueued(int delta) => hashQueueDepth.Add(delta);
 
