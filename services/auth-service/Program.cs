@@ -36,6 +36,7 @@ builder.AddAdmin(); // the admin API
 builder.AddPasskeys(); // WebAuthn passkeys: registration and passwordless signin
 builder.AddMfa(); // second factors: TOTP, recovery codes, the MFA step of signin
 builder.AddImport(); // users from other systems: the import-users command and POST /admin/users/import
+builder.SkipUnusedStartupWork(); // last: removes what the registrations above brought and the service does not use
 
 var app = builder.Build();
 
