@@ -91,6 +91,9 @@ public sealed class Argon2id : IDisposable
     /// <summary>Argon2id verifications this instance ran: the tests compare known and unknown accounts by it.</summary>
     internal long Verifications => Interlocked.Read(ref verifications);
 
+    /// <summary>Hashing slots free right now: tests wait for a slot to be taken instead of guessing how long that takes.</summary>
+    internal int FreeSlots => slots.CurrentCount;
+
     private long verifications;
 
     /// <summary>
