@@ -247,7 +247,7 @@ public sealed class SessionCacheTests(CachingReplicasFixture replicas) : IClassF
     }
 
     [Fact]
-    public async Task ChangeWithoutNotification_StaysCached_UntilAStateChangingRequestOnThatReplica()
+    public async Task ChangeWithoutNotification_StaysCached_UntilAStateChangingRequestOnThatReplica_NotThroughRefusedSigninsRefreshesOrUnknownPaths()
     {
         // With triggers off (replica mode) the change sends no NOTIFY: what B answers shows whether it used its cache.
         var session = await OnA.SignupAndSigninAsync();
@@ -264,8 +264,16 @@ public sealed class SessionCacheTests(CachingReplicasFixture replicas) : IClassF
         Assert.Equal(before.GetProperty("displayName").ToString(),
             (await MeAsync(await OnB.GetWithBearerAsync("/auth/me", session.AccessToken)))!.Value.GetProperty("displayName").ToString());
 
-        // Any other state-changing request on B (here one that changes nothing, and fails) empties B's cache as it answers.
+        // Refused signins and refreshes, and requests that match no endpoint, change nothing it holds either, and keep it:
+        // a stream of them must not empty every replica's cache.
         await ProblemAssert.IsProblemAsync(await OnB.SigninRawAsync(email, "not the password at all 12"), HttpStatusCode.Unauthorized, "invalid_credentials");
+        await ProblemAssert.IsProblemAsync(await OnB.RefreshAsync(SessionTestKit.UnknownToken()), HttpStatusCode.Unauthorized, "refresh_token_invalid");
+        Assert.Equal(HttpStatusCode.NotFound, (await OnB.PostJsonAsync("/auth/no-such-endpoint", new { })).StatusCode);
+        Assert.Equal(before.GetProperty("displayName").ToString(),
+            (await MeAsync(await OnB.GetWithBearerAsync("/auth/me", session.AccessToken)))!.Value.GetProperty("displayName").ToString());
+
+        // Any other state-changing request on B (here a logout without a cookie, which changes nothing) empties B's cache as it answers.
+        Assert.Equal(HttpStatusCode.NoContent, (await OnB.LogoutAsync(null)).StatusCode);
         Assert.Equal("Unnotified", (await MeAsync(await OnB.GetWithBearerAsync("/auth/me", session.AccessToken)))!.Value.GetProperty("displayName").GetString());
     }
 

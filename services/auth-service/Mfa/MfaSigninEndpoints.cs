@@ -15,7 +15,7 @@ internal static class MfaSigninEndpoints
     public static IEndpointRouteBuilder MapMfaSignin(this IEndpointRouteBuilder app)
     {
         app.MapPost("/auth/signin/mfa", SigninMfa).WithName("SigninMfa").WithTags("Sessions").RequireRateLimiting(RateLimits.Credentials)
-            .KeepsSessionCacheOnSuccess()
+            .KeepsSessionCache()
             .WithSummary("Sign in: the second factor")
             .WithDescription("Completes a signin that answered `mfaRequired`: the `mfaToken` of that answer and either a current TOTP " +
                 "`code` (±1 step of 30 s, each code accepted once) or an unused `recoveryCode` (case, hyphens and spaces do not " +

@@ -52,14 +52,14 @@ internal static class PasskeyEndpoints
             .ProducesError(404, ErrorCodes.NotFound, "No passkey with that id belongs to the caller (or the id is not a UUID).");
 
         passkeys.MapPost("/signin/options", SigninOptions).WithName("PasskeySigninOptions").RequireRateLimiting(RateLimits.Credentials)
-            .KeepsSessionCacheOnSuccess()
+            .KeepsSessionCache()
             .WithSummary("Start a passkey signin")
             .WithDescription("WebAuthn request options (`PublicKeyCredentialRequestOptions` as JSON) for `navigator.credentials.get`, " +
                 "with an empty `allowCredentials` (discoverable credentials: the request names no account) and `userVerification` " +
                 "`required`, and the id of the stored challenge. It answers one signin within 5 minutes.")
             .WithResponseDescription(200, "The challenge's id and the request options.");
         passkeys.MapPost("/signin", Signin).WithName("PasskeySignin").RequireRateLimiting(RateLimits.Credentials)
-            .KeepsSessionCacheOnSuccess()
+            .KeepsSessionCache()
             .WithSummary("Sign in with a passkey")
             .WithDescription("Verifies the assertion (`credential`: the `PublicKeyCredential` from `navigator.credentials.get` as JSON) " +
                 "against the challenge `challengeId` names, which is used up whatever the outcome: the credential must be a " +

@@ -6,13 +6,14 @@ namespace AuthService.Sessions;
 /// every request that may change state (any method but GET, HEAD, OPTIONS) empties this replica's session cache as
 /// its answer starts, which is after its endpoint committed; the emptying moves the cache's generation, so a
 /// concurrent read of the old state is not stored either. Generic on purpose: no store has to remember to
-/// invalidate. Endpoints marked <see cref="KeepsSessionCacheOnSuccess"/> (signin, refresh) keep it on success.
+/// invalidate. Endpoints marked <see cref="KeepsSessionCache"/> (the signins, refresh) keep it, and a request that
+/// matched no endpoint changed nothing: neither lets anyone empty the cache with a stream of refused requests.
 /// Other processes (the admin commands) and other replicas reach this cache through NOTIFY only.
 /// </summary>
 internal static class SessionCacheInvalidation
 {
-    public static TBuilder KeepsSessionCacheOnSuccess<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(Sessions.KeepsSessionCacheOnSuccess.Instance);
+    public static TBuilder KeepsSessionCache<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(Sessions.KeepsSessionCache.Instance);
 
     public static WebApplication UseSessionCacheInvalidation(this WebApplication app)
     {
@@ -29,9 +30,7 @@ internal static class SessionCacheInvalidation
             {
                 if (invalidated) return;
                 invalidated = true;
-                var kept = http.Response.StatusCode is >= 200 and < 300
-                    && http.GetEndpoint()?.Metadata.GetMetadata<Sessions.KeepsSessionCacheOnSuccess>() is not null;
-                if (!kept) cache.Clear();
+                if (http.GetEndpoint() is { } endpoint && endpoint.Metadata.GetMetadata<Sessions.KeepsSessionCache>() is null) cache.Clear();
             }
             http.Response.OnStarting(() =>
             {

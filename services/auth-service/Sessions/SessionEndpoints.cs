@@ -17,7 +17,7 @@ internal static class SessionEndpoints
     public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/auth").WithTags("Sessions");
-        auth.MapPost("/signin", Signin).WithName("Signin").RequireRateLimiting(RateLimits.Credentials).KeepsSessionCacheOnSuccess()
+        auth.MapPost("/signin", Signin).WithName("Signin").RequireRateLimiting(RateLimits.Credentials).KeepsSessionCache()
             .WithSummary("Sign in")
             .WithDescription("Checks the email and password and starts a session: the access token comes in the JSON answer, the " +
                 "refresh token in an HttpOnly cookie. Every check is counted per email before the password is checked; after " +
@@ -33,7 +33,7 @@ internal static class SessionEndpoints
             .ProducesError(403, ErrorCodes.EmailNotVerified, "The password was right, but the address is not verified yet.")
             .ProducesError(403, ErrorCodes.AccountDisabled, "The password was right, but an admin disabled the account.")
             .ProducesError(429, ErrorCodes.AccountLocked);
-        auth.MapPost("/refresh", Refresh).WithName("Refresh").AddEndpointFilter<CsrfFilter>().KeepsSessionCacheOnSuccess()
+        auth.MapPost("/refresh", Refresh).WithName("Refresh").AddEndpointFilter<CsrfFilter>().KeepsSessionCache()
             .WithSummary("Refresh the access token")
             .WithDescription("Rotates the refresh cookie and returns a new access token. Every refresh retires the presented token. " +
                 "Presenting the immediate predecessor again within `Auth:RefreshReuseGrace` (parallel tabs, a lost answer) returns " +
@@ -136,7 +136,8 @@ internal static class SessionEndpoints
     }
 
     public static async Task<Results<Ok<AccessTokenResponse>, ProblemHttpResult>> Refresh(
-        HttpContext http, RefreshRotation rotation, AccessTokenIssuer issuer, RefreshCookie cookie, AuthMetrics metrics, CancellationToken ct)
+        HttpContext http, RefreshRotation rotation, AccessTokenIssuer issuer, RefreshCookie cookie, SessionCache sessionCache, AuthMetrics metrics,
+        CancellationToken ct)
     {
         var presented = cookie.Read(http.Request);
         if (string.IsNullOrEmpty(presented))
@@ -153,6 +154,7 @@ internal static class SessionEndpoints
                 http.Response.Headers.RetryAfter = "1";
                 return Problems.Create(409, ErrorCodes.RefreshConflict, "A refresh of this session is in progress, retry shortly");
             case RefreshResult.Reused: // revoked, audited and the owner mailed, all in the rotation's transaction
+                sessionCache.Clear(); // the endpoint keeps the cache otherwise (KeepsSessionCache): the revocation shows here at once
                 cookie.Clear(http.Response);
                 return Problems.Create(401, ErrorCodes.RefreshTokenReused, "Refresh token reuse detected; the session was revoked");
             default:
