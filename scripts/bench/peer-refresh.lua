@@ -1,22 +1,12 @@
--- The peer's POST /refresh: one refresh-token chain per connection (-t N -c N), each request presenting
--- the token its last answer returned, as bench/refresh.lua does with auth-service's cookie.
-local tokens = {}
-for line in io.lines(os.getenv("BENCH_TOKENS")) do tokens[#tokens + 1] = line end
-local next_token = 0
-
-function setup(thread)
-  next_token = next_token + 1
-  thread:set("token", tokens[next_token])
-end
+-- The peer's POST /refresh, the token in the body, one refresh-token chain per request (token-pool.lua),
+-- driven exactly as refresh.lua drives auth-service's cookie.
+dofile("scripts/bench/token-pool.lua")
 
 function request()
   return wrk.format("POST", "/refresh", { ["Content-Type"] = "application/json" },
-    '{"refreshToken":"' .. token .. '"}')
+    '{"refreshToken":"' .. take_token() .. '"}')
 end
 
 function response(status, headers, body)
-  if status == 200 then
-    local value = body:match('"refreshToken":"([^"]+)"')
-    if value then token = value end
-  end
+  if status == 200 then give_token(body:match('"refreshToken":"([^"]+)"')) end
 end

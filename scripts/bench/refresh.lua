@@ -1,22 +1,11 @@
--- One refresh-token chain per connection: each thread owns one connection (-t N -c N) and
--- presents the cookie its last response set, exactly like a browser tab.
-local tokens = {}
-for line in io.lines(os.getenv("BENCH_TOKENS")) do tokens[#tokens + 1] = line end
-local next_token = 0
-
-function setup(thread)
-  next_token = next_token + 1
-  thread:set("token", tokens[next_token])
-end
+-- POST /auth/refresh with the cookie of one refresh-token chain per request (token-pool.lua).
+dofile("scripts/bench/token-pool.lua")
 
 function request()
   return wrk.format("POST", "/auth/refresh",
-    { ["Cookie"] = "refresh_token=" .. token, ["X-Requested-With"] = "wrk" }, "")
+    { ["Cookie"] = "refresh_token=" .. take_token(), ["X-Requested-With"] = "wrk" }, "")
 end
 
 function response(status, headers, body)
-  if status == 200 then
-    local value = (headers["Set-Cookie"] or ""):match("refresh_token=([^;]+)")
-    if value then token = value end
-  end
+  if status == 200 then give_token((headers["Set-Cookie"] or ""):match("refresh_token=([^;]+)")) end
 end

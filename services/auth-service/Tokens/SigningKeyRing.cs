@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -50,10 +51,31 @@ internal sealed class SigningKeyRing(SigningKeyStore store, ServerSecrets secret
             .OrderBy(s => s.NotBefore)
             .ToList();
 
-        // jsonb hands the JWK back reformatted; serve it compact.
-        var jwks = JsonSerializer.SerializeToUtf8Bytes(new { keys = stored.Select(k => JsonSerializer.Deserialize<JsonElement>(k.PublicJwk)) });
+        var jwks = Jwks(stored);
         var etag = "\"" + Base64Url.EncodeToString(SHA256.HashData(jwks).AsSpan(0, 16)) + "\"";
         return new KeySet(signers, validation, jwks, etag, fingerprint);
+    }
+
+    /// <summary>
+    /// The JWKS document, compact (jsonb hands each JWK back reformatted). Written with the JSON writer, not the
+    /// serializer: this runs on the way to ready, where the serializer would build its metadata by reflection.
+    /// </summary>
+    private static byte[] Jwks(IReadOnlyList<StoredSigningKey> stored)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("keys");
+            foreach (var key in stored)
+            {
+                using var jwk = JsonDocument.Parse(key.PublicJwk);
+                jwk.RootElement.WriteTo(writer);
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static ECDsaSecurityKey PublicKey(StoredSigningKey key)
