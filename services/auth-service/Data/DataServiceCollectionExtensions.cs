@@ -21,10 +21,7 @@ public static class DataServiceCollectionExtensions
             builder.ConnectionStringBuilder.CommandTimeout = 10;
         }
         builder.ConnectionStringBuilder.ApplicationName ??= "auth-service";
-        // No GSS encryption unless the connection string asks for it: Npgsql's default (Prefer) loads
-        // libgssapi_krb5 and probes for Kerberos credentials on the first connection, on the path to ready.
-        if (!connectionString.Contains("Gss Encryption Mode", StringComparison.OrdinalIgnoreCase) && !connectionString.Contains("GssEncryptionMode", StringComparison.OrdinalIgnoreCase))
-            builder.ConnectionStringBuilder.GssEncryptionMode = GssEncryptionMode.Disable;
+        builder.ConnectionStringBuilder.WithoutGssProbe(connectionString);
         // Hot statements are prepared once per connection. No reset on close: the service keeps no
         // session state (its settings are transaction-local), and DISCARD ALL would also throw away
         // the cached plans of rotate_refresh_token_v3 on every checkout.

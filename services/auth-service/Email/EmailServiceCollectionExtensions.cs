@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using AuthService.Options;
 using Microsoft.Extensions.Options;
 
@@ -26,6 +27,7 @@ public static class EmailServiceCollectionExtensions
     }
 
     /// <summary>Plugs a feature's mail kind into the outbox: rows of that kind are rendered by <typeparamref name="T"/> when sent.</summary>
-    public static IServiceCollection AddOutboxMail<T>(this IServiceCollection services) where T : class, IOutboxMail =>
+    public static IServiceCollection AddOutboxMail<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>(
+        this IServiceCollection services) where T : class, IOutboxMail =>
         services.AddSingleton<IOutboxMail, T>();
 }

@@ -107,8 +107,10 @@ internal sealed class SessionChangeListener(IConfiguration configuration, Sessio
     /// <summary>Its own unpooled connection, named, failing fast, so the shared pool stays for requests.</summary>
     private NpgsqlDataSource ListenerDataSource()
     {
-        var builder = new NpgsqlDataSourceBuilder(configuration.GetConnectionString("Postgres"));
+        var connectionString = configuration.GetConnectionString("Postgres") ?? "";
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.ApplicationName = ApplicationName;
+        builder.ConnectionStringBuilder.WithoutGssProbe(connectionString);
         builder.ConnectionStringBuilder.Pooling = false;
         builder.ConnectionStringBuilder.Timeout = 3;
         builder.ConnectionStringBuilder.CommandTimeout = 3;

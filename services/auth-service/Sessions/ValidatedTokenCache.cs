@@ -48,7 +48,8 @@ internal sealed class ValidatedTokenCache(IOptions<AuthOptions> options, Signing
         public static TokenHash Of(string token)
         {
             Span<byte> hash = stackalloc byte[32];
-            var bytes = Encoding.UTF8.GetByteCount(token) <= 4096 ? stackalloc byte[Encoding.UTF8.GetByteCount(token)] : new byte[Encoding.UTF8.GetByteCount(token)];
+            var length = Encoding.UTF8.GetByteCount(token);
+            var bytes = length <= 4096 ? stackalloc byte[length] : new byte[length];
             Encoding.UTF8.GetBytes(token, bytes);
             SHA256.HashData(bytes, hash);
             return new TokenHash(BinaryPrimitives.ReadUInt128BigEndian(hash), BinaryPrimitives.ReadUInt128BigEndian(hash[16..]));
