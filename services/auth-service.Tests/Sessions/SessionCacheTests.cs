@@ -247,7 +247,7 @@ public sealed class SessionCacheTests(CachingReplicasFixture replicas) : IClassF
     }
 
     [Fact]
-    public async Task ChangeWithoutNotification_StaysCached_UntilAStateChangingRequestOnThatReplica_NotThroughRefusedSigninsRefreshesOrUnknownPaths()
+    public async Task ChangeWithoutNotification_StaysCached_UntilAStateChangingRequestOnThatReplica_NotThroughRefusalsSignupsMailRequestsOrUnknownPaths()
     {
         // With triggers off (replica mode) the change sends no NOTIFY: what B answers shows whether it used its cache.
         var session = await OnA.SignupAndSigninAsync();
@@ -264,11 +264,17 @@ public sealed class SessionCacheTests(CachingReplicasFixture replicas) : IClassF
         Assert.Equal(before.GetProperty("displayName").ToString(),
             (await MeAsync(await OnB.GetWithBearerAsync("/auth/me", session.AccessToken)))!.Value.GetProperty("displayName").ToString());
 
-        // Refused signins and refreshes, and requests that match no endpoint, change nothing it holds either, and keep it:
-        // a stream of them must not empty every replica's cache.
+        // Refused signins and refreshes, signups and the mail requests anyone may send (for this very account too), and
+        // requests that match no endpoint change nothing it holds either, and keep it: a stream of them must not empty
+        // every replica's cache.
         await ProblemAssert.IsProblemAsync(await OnB.SigninRawAsync(email, "not the password at all 12"), HttpStatusCode.Unauthorized, "invalid_credentials");
         await ProblemAssert.IsProblemAsync(await OnB.RefreshAsync(SessionTestKit.UnknownToken()), HttpStatusCode.Unauthorized, "refresh_token_invalid");
         Assert.Equal(HttpStatusCode.NotFound, (await OnB.PostJsonAsync("/auth/no-such-endpoint", new { })).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await OnB.PostJsonAsync("/auth/signup", new { email, password = "another long passphrase 77" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await OnB.PostJsonAsync("/auth/signup",
+            new { email = $"other-{Guid.NewGuid():N}@example.com", password = "another long passphrase 77" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await OnB.PostJsonAsync("/auth/password/forgot", new { email })).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await OnB.PostJsonAsync("/auth/resend-verification", new { email })).StatusCode);
         Assert.Equal(before.GetProperty("displayName").ToString(),
             (await MeAsync(await OnB.GetWithBearerAsync("/auth/me", session.AccessToken)))!.Value.GetProperty("displayName").ToString());
 

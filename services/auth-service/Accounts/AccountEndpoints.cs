@@ -1,6 +1,7 @@
 using AuthService.Docs;
 using AuthService.Http;
 using AuthService.Passwords;
+using AuthService.Sessions;
 using AuthService.Shared;
 using AuthService.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -17,7 +18,7 @@ internal static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/auth").WithTags("Accounts");
-        auth.MapPost("/signup", Signup).WithName("Signup").RequireRateLimiting(RateLimits.Credentials)
+        auth.MapPost("/signup", Signup).WithName("Signup").RequireRateLimiting(RateLimits.Credentials).KeepsSessionCache()
             .WithSummary("Sign up")
             .WithDescription("Creates an unverified account and queues a verification email whose link is " +
                 "`{Auth:AppBaseUrl}/verify-email?token=…`. When the address already has an account the answer is the same 202 " +
@@ -37,7 +38,7 @@ internal static class AccountEndpoints
             .ProducesError(400, ErrorCodes.ValidationFailed, "`errors.token`: `required`; `errors.password`: `required` (the address saw " +
                 "more than one signup) or `mismatch` (not that signup's password).")
             .ProducesError(400, ErrorCodes.InvalidToken, "The token is unknown, used, expired, or voided by a newer signup or a password change.");
-        auth.MapPost("/resend-verification", ResendVerification).WithName("ResendVerification").RequireRateLimiting(RateLimits.Credentials)
+        auth.MapPost("/resend-verification", ResendVerification).WithName("ResendVerification").RequireRateLimiting(RateLimits.Credentials).KeepsSessionCache()
             .WithSummary("Resend the verification email")
             .WithDescription("Queues a new verification email when the address has an unverified account; at most one per " +
                 "`Email:MinIntervalPerAddress`. The answer is the same whatever the address, and the lookup happens after it.")

@@ -19,7 +19,7 @@ internal static class PasswordEndpoints
     public static IEndpointRouteBuilder MapPasswords(this IEndpointRouteBuilder app)
     {
         var passwords = app.MapGroup("/auth/password").WithTags("Passwords");
-        passwords.MapPost("/forgot", Forgot).WithName("ForgotPassword").RequireRateLimiting(RateLimits.Credentials)
+        passwords.MapPost("/forgot", Forgot).WithName("ForgotPassword").RequireRateLimiting(RateLimits.Credentials).KeepsSessionCache()
             .WithSummary("Request a password reset email")
             .WithDescription("Queues a reset email whose link is `{Auth:AppBaseUrl}/reset-password?token=…` when the address has an " +
                 "account; at most one per `Email:MinIntervalPerAddress`, and only the newest link works. The answer is the same " +

@@ -6,7 +6,7 @@ namespace AuthService.Sessions;
 /// every request that may change state (any method but GET, HEAD, OPTIONS) empties this replica's session cache as
 /// its answer starts, which is after its endpoint committed; the emptying moves the cache's generation, so a
 /// concurrent read of the old state is not stored either. Generic on purpose: no store has to remember to
-/// invalidate. Endpoints marked <see cref="KeepsSessionCache"/> (the signins, refresh) keep it, and a request that
+/// invalidate. Endpoints marked <see cref="KeepsSessionCache"/> (the signins, refresh, signup and the mail requests) keep it, and a request that
 /// matched no endpoint changed nothing: neither lets anyone empty the cache with a stream of refused requests.
 /// Other processes (the admin commands) and other replicas reach this cache through NOTIFY only.
 /// </summary>
