@@ -21,6 +21,8 @@ seconds=${duration%s}
 api="http://127.0.0.1:$port"
 peer="http://127.0.0.1:$peer_port"
 work="$root/.data/bench"
+# wrk threads for the refresh chains; scripts/bench/token-pool.lua splits the chains among them by the same number.
+export BENCH_THREADS=2
 mkdir -p "$work"
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
@@ -75,12 +77,12 @@ done
 access=$(sed -E 's/.*"accessToken":"([^"]+)".*/\1/' "$work/signin.json")
 
 # Warm-up (JIT tiers, connection pool, prepared statements); not reported.
-BENCH_TOKENS="$work/warmup-tokens" wrk -t2 -c64 -d3s -s scripts/bench/refresh.lua "$api/auth/refresh" >/dev/null
+BENCH_TOKENS="$work/warmup-tokens" wrk -t"$BENCH_THREADS" -c64 -d3s -s scripts/bench/refresh.lua "$api/auth/refresh" >/dev/null
 BENCH_ACCESS_TOKEN="$access" wrk -t2 -c64 -d3s -s scripts/bench/bearer.lua "$api/auth/me" >/dev/null
 wrk -t2 -c64 -d3s "$api/.well-known/jwks.json" >/dev/null
 
 echo "== POST /auth/refresh (64 sessions on 64 connections, each presenting its newest cookie)"
-BENCH_TOKENS="$work/tokens" bench refresh -t2 -c64 -d"$duration" -s scripts/bench/refresh.lua "$api/auth/refresh"
+BENCH_TOKENS="$work/tokens" bench refresh -t"$BENCH_THREADS" -c64 -d"$duration" -s scripts/bench/refresh.lua "$api/auth/refresh"
 echo "== GET /auth/me"
 BENCH_ACCESS_TOKEN="$access" bench me -t2 -c64 -d"$duration" -s scripts/bench/bearer.lua "$api/auth/me"
 echo "== GET /.well-known/jwks.json"
@@ -125,10 +127,10 @@ for i in $(seq 128); do
   grep -o '"refreshToken":"[^"]*"' "$work/peer-login.json" | cut -d'"' -f4 >>"$out"
 done
 peer_access=$(sed -E 's/.*"accessToken":"([^"]+)".*/\1/' "$work/peer-login.json")
-BENCH_TOKENS="$work/peer-warmup-tokens" wrk -t2 -c64 -d3s -s scripts/bench/peer-refresh.lua "$peer/refresh" >/dev/null
+BENCH_TOKENS="$work/peer-warmup-tokens" wrk -t"$BENCH_THREADS" -c64 -d3s -s scripts/bench/peer-refresh.lua "$peer/refresh" >/dev/null
 BENCH_ACCESS_TOKEN="$peer_access" wrk -t2 -c64 -d3s -s scripts/bench/bearer.lua "$peer/manage/info" >/dev/null
 echo "== peer: POST /refresh (Identity bearer tokens)"
-BENCH_TOKENS="$work/peer-tokens" bench peer_refresh -t2 -c64 -d"$duration" -s scripts/bench/peer-refresh.lua "$peer/refresh"
+BENCH_TOKENS="$work/peer-tokens" bench peer_refresh -t"$BENCH_THREADS" -c64 -d"$duration" -s scripts/bench/peer-refresh.lua "$peer/refresh"
 echo "== peer: GET /manage/info"
 BENCH_ACCESS_TOKEN="$peer_access" bench peer_me -t2 -c64 -d"$duration" -s scripts/bench/bearer.lua "$peer/manage/info"
 kill "${pids[-1]}"

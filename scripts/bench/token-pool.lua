@@ -1,7 +1,7 @@
 -- Refresh-token chains for wrk, shared by a thread's connections (loaded by refresh.lua and peer-refresh.lua).
 -- BENCH_TOKENS holds one token per chain, as many as connections. A request takes a chain's newest token from
 -- its thread's pool and a 200 answer puts the successor back, so each chain has at most one request in flight,
--- like a browser tab, while two threads drive every connection (wrk -t 2 -c N): one thread per connection
+-- like a browser tab, while a few threads drive every connection (wrk -t $BENCH_THREADS -c N): one thread per connection
 -- would spend the machine's two cores on the load generator's own thread switches.
 local tokens = {}
 for line in io.lines(os.getenv("BENCH_TOKENS")) do tokens[#tokens + 1] = line end
@@ -14,7 +14,7 @@ end
 
 function init(args)
   pool = {}
-  local count = tonumber(os.getenv("BENCH_THREADS") or "2")
+  local count = assert(tonumber(os.getenv("BENCH_THREADS") or ""), "BENCH_THREADS: wrk's -t, to split the chains")
   for i = index, #tokens, count do pool[#pool + 1] = tokens[i] end
   -- wrk calls request() once on the first thread to check the script, before any connection opens:
   -- that request is never sent, so it must not take a chain.
