@@ -23,7 +23,7 @@ internal sealed class DatabaseInitializer(
             UseJitter = true,
             OnRetry = args =>
             {
-                gate.DatabaseUnreachable = true;
+                gate.MarkDatabaseUnreachable();
                 if (args.AttemptNumber % 10 == 0)
                     logger.LogWarning("Waiting for the database: {Message}", args.Outcome.Exception?.Message);
                 return ValueTask.CompletedTask;

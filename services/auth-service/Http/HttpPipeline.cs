@@ -135,7 +135,7 @@ public static class HttpPipeline
     {
         // A cold start is waited out; a database known to be unreachable is answered at once.
         if (!gate.IsOpen && !http.Request.Path.StartsWithSegments("/healthz") && !http.Request.Path.StartsWithSegments("/readyz")
-            && !await gate.WaitAsync(gate.DatabaseUnreachable ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromSeconds(10), http.RequestAborted))
+            && !await gate.WaitAsync(TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(250), http.RequestAborted))
         {
             http.Response.Headers.RetryAfter = "5";
             await Problems.WriteAsync(http, 503, ErrorCodes.ServiceUnavailable,
