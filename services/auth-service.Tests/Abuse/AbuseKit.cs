@@ -19,7 +19,7 @@ public static class AbuseKit
     {
         connectionString ??= await (await PostgresServer.GetAsync()).CreateDatabaseAsync();
         var factory = new AuthServiceFactory(connectionString, settings);
-        factory.UseKestrel(port);
+        factory.ListenOnLoopback(port);
         factory.StartServer();
         var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Last();
         await factory.StartAsync();

@@ -196,7 +196,7 @@ public sealed class ChunkedBodyLimitTests : IAsyncLifetime
     {
         var server = await PostgresServer.GetAsync();
         factory = new AuthServiceFactory(await server.CreateDatabaseAsync());
-        factory.UseKestrel(0);
+        factory.ListenOnLoopback();
         await factory.StartAsync();
     }
 

@@ -14,7 +14,7 @@ public sealed class KestrelServiceFixture : IAsyncLifetime
     {
         var server = await PostgresServer.GetAsync();
         Factory = new AuthServiceFactory(await server.CreateDatabaseAsync());
-        Factory.UseKestrel(0);
+        Factory.ListenOnLoopback();
         await Factory.StartAsync();
         Http = Factory.CreateClient();
     }

@@ -29,6 +29,24 @@ public sealed class AuthServiceFactory(string connectionString, IReadOnlyDiction
     /// <summary>Extra test services, applied after the service's own (e.g. in-memory telemetry exporters).</summary>
     public Action<IServiceCollection>? ConfigureServices { get; init; }
 
+    private string? kestrelUrl;
+
+    /// <summary>
+    /// Serves on a real Kestrel socket at http://127.0.0.1:port (0: a free port), bound through the
+    /// host's own <c>urls</c> setting. WebApplicationFactory's <c>UseKestrel(port)</c> instead rewrites
+    /// the server's addresses after the host is built, racing the service's own start: a loaded
+    /// machine saw "Addresses cannot be modified after the server has started".
+    /// </summary>
+    public void ListenOnLoopback(int port = 0)
+    {
+        kestrelUrl = $"http://127.0.0.1:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        UseKestrel();
+    }
+
+    /// <summary>Races the service's start (see <see cref="ListenOnLoopback"/>).</summary>
+    [Obsolete("Use ListenOnLoopback(port): UseKestrel(port) races the host's start.", error: true)]
+    public new void UseKestrel(int port) => throw new NotSupportedException();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -48,6 +66,7 @@ public sealed class AuthServiceFactory(string connectionString, IReadOnlyDiction
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) defaults[key] = value;
         foreach (var (key, value) in defaults) builder.UseSetting(key, value);
+        if (kestrelUrl is not null) builder.UseSetting(WebHostDefaults.ServerUrlsKey, kestrelUrl);
 
         builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(Logs));
         builder.ConfigureTestServices(services =>

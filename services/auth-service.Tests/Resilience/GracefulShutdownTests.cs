@@ -30,7 +30,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
         // A slower Argon2id (t=120 instead of 2: about a second here, and the signin checks the hash its signup made) keeps the
         // signin in flight long enough to stop the host under it, on a fast machine too.
         var factory = new AuthServiceFactory(connectionString, new Dictionary<string, string?> { ["Auth:Password:HashIterations"] = "120" });
-        factory.UseKestrel(0);
+        factory.ListenOnLoopback();
         var disposed = false;
         try
         {

@@ -50,6 +50,26 @@ public sealed class PrometheusEndpointSettingsTests
     }
 
     [Fact]
+    public async Task FreePortOnBothSides_IsTwoPorts_AndBothServe()
+    {
+        var server = await PostgresServer.GetAsync();
+        await using var factory = new AuthServiceFactory(await server.CreateDatabaseAsync(), new Dictionary<string, string?>
+        {
+            ["Telemetry:PrometheusEndpoint:Enabled"] = "true",
+            ["Telemetry:PrometheusEndpoint:Port"] = "0",
+        });
+        factory.ListenOnLoopback(0);
+        await factory.StartAsync();
+
+        var metrics = factory.Services.GetRequiredService<PrometheusEndpoint>().Address;
+        Assert.NotNull(metrics);
+        var api = new AuthClient(factory).Http.BaseAddress!;
+        Assert.NotEqual(api.Port, metrics.Port);
+        using var scraper = new HttpClient();
+        Assert.Contains("auth_signin_attempts_total", await scraper.GetStringAsync(metrics));
+    }
+
+    [Fact]
     public async Task PortAlreadyTaken_IsLogged_AndTheApiKeepsServing()
     {
         using var squatter = new TcpListener(IPAddress.Any, 0);

@@ -43,7 +43,7 @@ public sealed class TelemetryFixture : IAsyncLifetime
             ["RateLimits:TrustedProxies:0"] = "127.0.0.1",
         })
         { ConfigureServices = Capture.AddTo };
-        Factory.UseKestrel(0);
+        Factory.ListenOnLoopback();
         await Factory.StartAsync();
     }
 

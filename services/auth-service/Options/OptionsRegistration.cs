@@ -31,7 +31,8 @@ public static class OptionsRegistration
         services.AddOptions<DevEndpointsOptions>().BindConfiguration(DevEndpointsOptions.Section);
         services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateOnStart()
             .Validate(o => o.PrometheusEndpoint.Port is >= 0 and <= 65535, "Telemetry:PrometheusEndpoint:Port must be a TCP port (0 picks a free one).")
-            .Validate(o => !o.PrometheusEndpoint.Enabled || !PrometheusEndpoint.PublicPorts(builder.Configuration).Contains(o.PrometheusEndpoint.Port),
+            // Port 0 on both sides is two free ports, never one.
+            .Validate(o => !o.PrometheusEndpoint.Enabled || o.PrometheusEndpoint.Port == 0 || !PrometheusEndpoint.PublicPorts(builder.Configuration).Contains(o.PrometheusEndpoint.Port),
                 "Telemetry:PrometheusEndpoint:Port is a port the API listens on; /metrics needs a port of its own.");
         return builder;
     }
