@@ -18,7 +18,7 @@ run: deps-run restore db-start
 	dotnet run --project $(SERVICE) --no-launch-profile --urls http://localhost:8080
 
 ## test: the whole suite; the tests start their own throwaway PostgreSQL. The PublishedBuild tests
-## run the Release publish output below as a child process (same runtimeconfig.json as the image);
+## run the Release publish output below, the Native AOT executable the image runs, as a child process;
 ## the Container tests run the image (`make image`) when a Docker engine runs or CI may start one
 ## (scripts/test.sh says which; without an engine they are skipped). It also packs the Testcontainers
 ## module and checks it against the newest Testcontainers (pack, compat below).
@@ -37,7 +37,7 @@ image:
 	./scripts/container-images.sh
 	docker build -q -f $(SERVICE)/Dockerfile -t $(IMAGE):$(VERSION) -t $(IMAGE):latest .
 
-## publish: the service as the Dockerfile publishes it (Release), into artifacts/publish
+## publish: the service as the Dockerfile publishes it (Release, Native AOT: minutes, not seconds), into artifacts/publish
 publish: restore
 	dotnet publish $(SERVICE) -c Release -o $(PUBLISH_DIR) --no-restore
 

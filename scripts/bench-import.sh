@@ -27,8 +27,8 @@ as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@";
 as_owner "$bin/dropdb" -h 127.0.0.1 -p "$port" -U postgres --if-exists "$db"
 as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres "$db"
 
-[ -f "$root/artifacts/publish/AuthService.dll" ] || make -C "$root" publish >&2
+[ -x "$root/artifacts/publish/AuthService" ] || make -C "$root" publish >&2
 cd "$root/artifacts/publish"
 echo "users: $n ($(du -h "$file" | cut -f1)), database $db on port $port" >&2
 ASPNETCORE_ENVIRONMENT=Development ConnectionStrings__Postgres="Host=127.0.0.1;Port=$port;Username=postgres;Database=$db" \
-  /usr/bin/time -v dotnet AuthService.dll import-users "$file" 2> >(grep -E "^import-users: .*lines read|line [0-9]+:|Maximum resident|Elapsed \(wall|Exit status" | tail -n 8 >&2)
+  /usr/bin/time -v ./AuthService import-users "$file" 2> >(grep -E "^import-users: .*lines read|line [0-9]+:|Maximum resident|Elapsed \(wall|Exit status" | tail -n 8 >&2)

@@ -44,7 +44,7 @@ for run in $(seq 0 "$runs"); do
   fi
   read -r ms cpu mib < <(measure "http://127.0.0.1:$port/readyz" env ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
     Auth__Issuer="http://127.0.0.1:$port" Auth__KeyEncryptionKey="$(printf 'bench key-encryption key 32 byte' | base64)" \
-    ConnectionStrings__Postgres="$connection" dotnet "$bin/AuthService.dll" --contentRoot "$bin" --urls "http://127.0.0.1:$port")
+    ConnectionStrings__Postgres="$connection" "$bin/AuthService" --contentRoot "$bin" --urls "http://127.0.0.1:$port")
   if [ "$run" = 0 ]; then echo "first start, migrating the database: ${ms} ms (not counted)"; continue; fi
   starts+=("$ms"); cpus+=("$cpu"); rss+=("$mib")
   echo "start ${ms} ms (CPU ${cpu} ms), idle RSS ${mib} MiB"

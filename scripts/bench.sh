@@ -54,7 +54,7 @@ connection="Host=127.0.0.1;Port=$pg_port;Username=postgres;Maximum Pool Size=64"
 # --- auth-service
 ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning RateLimits__Enabled=false \
   ConnectionStrings__Postgres="$connection;Database=auth_bench" \
-  dotnet "$work/bin/AuthService.dll" --contentRoot "$work/bin" --urls "$api" >"$work/service.log" 2>&1 &
+  "$work/bin/AuthService" --contentRoot "$work/bin" --urls "$api" >"$work/service.log" 2>&1 &
 service=$!; pids+=("$service")
 wait_ready "$api/readyz"
 

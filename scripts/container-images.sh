@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/standin"
 
+RUNTIME_DEPS=mcr.microsoft.com/dotnet/runtime-deps:10.0
 ASPNET=mcr.microsoft.com/dotnet/aspnet:10.0
 SDK=mcr.microsoft.com/dotnet/sdk:10.0
 POSTGRES=postgres:15
@@ -30,7 +31,7 @@ pulled() {
 }
 
 list() {
-  for image in "$ASPNET" "$SDK" "$POSTGRES" "$SMTP_CATCHER"; do
+  for image in "$RUNTIME_DEPS" "$SDK" "$POSTGRES" "$SMTP_CATCHER"; do
     if ! present "$image"; then echo "  $image: missing"
     elif [ -n "$(standin_of "$image")" ]; then echo "  $image: STAND-IN ($(standin_of "$image")), not the official image"
     else echo "  $image: official"
@@ -57,6 +58,13 @@ base() {
   cp /etc/apt/sources.list.d/*.sources "$root/etc/apt/sources.list.d/" 2>/dev/null && rm -f "$root/etc/apt/sources.list"
   cp /etc/apt/apt.conf.d/99artifact-registry "$root/etc/apt/apt.conf.d/" 2>/dev/null || true
   printf 'APT::Install-Recommends "false";\n' > "$root/etc/apt/apt.conf.d/00-no-recommends"
+  # As Debian's official images: downloaded packages are removed once installed, so no layer keeps them.
+  cat > "$root/etc/apt/apt.conf.d/docker-clean" <<'APT'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+APT
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
   tar -C "$root" -c . | docker import --change 'CMD ["bash"]' --change "LABEL $STANDIN_LABEL=debian-12" - "$BASE" >/dev/null
   rm -rf "$root"
@@ -76,13 +84,13 @@ build() { # image dockerfile context
   docker build -q -t "$1" -f "$2" "$3" >/dev/null
 }
 
-if ! pulled "$ASPNET"; then
+if ! pulled "$RUNTIME_DEPS"; then
   base
-  build "$ASPNET" aspnet.Dockerfile "$(context aspnet dotnet host shared LICENSE.txt ThirdPartyNotices.txt)"
+  build "$RUNTIME_DEPS" runtime-deps.Dockerfile "$(context runtime-deps)"
 fi
 if ! pulled "$SDK"; then
-  base
-  present "$ASPNET" || { echo "$ASPNET is needed first" >&2; exit 1; }
+  # The SDK stand-in is built as the official one is layered: runtime-deps, then the ASP.NET runtime, then the SDK.
+  present "$ASPNET" || build "$ASPNET" aspnet.Dockerfile "$(context aspnet dotnet host shared LICENSE.txt ThirdPartyNotices.txt)"
   build "$SDK" sdk.Dockerfile "$(context sdk sdk sdk-manifests packs templates)"
 fi
 if ! pulled "$POSTGRES"; then

@@ -148,6 +148,12 @@ public sealed class AuthServiceBuilder : ContainerBuilder<AuthServiceBuilder, Au
         return new AuthServiceContainer(builder.DockerResourceConfiguration, postgres, ownNetwork);
     }
 
+    /// <summary>
+    /// Starts the service in the image's working directory: the native executable of current images,
+    /// the assembly under the dotnet host of images built before the service became one, so this module runs either.
+    /// </summary>
+    private const string StartService = "if [ -x ./AuthService ]; then exec ./AuthService; else exec dotnet AuthService.dll; fi";
+
     /// <inheritdoc />
     protected override AuthServiceBuilder Init()
     {
@@ -161,7 +167,7 @@ public sealed class AuthServiceBuilder : ContainerBuilder<AuthServiceBuilder, Au
             .WithEnvironment("Email__MinIntervalPerAddress", "00:00:00")
             .WithAudience(DefaultAudience)
             .WithEntrypoint("/bin/sh", "-c")
-            .WithCommand($"while [ ! -f {IssuerFilePath} ]; do sleep 0.1; done; . {IssuerFilePath}; exec dotnet AuthService.dll")
+            .WithCommand($"while [ ! -f {IssuerFilePath} ]; do sleep 0.1; done; . {IssuerFilePath}; {StartService}")
             .WithStartupCallback(async (container, ct) =>
             {
                 // Exec rather than CopyAsync, whose parameters differ between 3.x and 4.x (the package runs on both);

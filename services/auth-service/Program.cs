@@ -42,28 +42,28 @@ var app = builder.Build();
 
 if (args.Contains("rotate-signing-key"))
 {
-    // Incident tool: `dotnet AuthService.dll rotate-signing-key [--revoke-current]`.
+    // Incident tool: `./AuthService rotate-signing-key [--revoke-current]`.
     await SigningKeyCommands.RotateAsync(app.Services, revokeCurrent: args.Contains("--revoke-current"));
     return;
 }
 
 if (args.Contains("rewrap-keys"))
 {
-    // Key-encryption key rotation: `dotnet AuthService.dll rewrap-keys` re-seals every stored secret under the newest KEK.
+    // Key-encryption key rotation: `./AuthService rewrap-keys` re-seals every stored secret under the newest KEK.
     Environment.ExitCode = await KeyEncryptionCommands.RewrapAsync(app.Services, Console.Out, Console.Error);
     return;
 }
 
 if (RoleCommands.IsRoleCommand(args))
 {
-    // Bootstrap and repair: `dotnet AuthService.dll grant-role <email> <role>` / `revoke-role <email> <role>`.
+    // Bootstrap and repair: `./AuthService grant-role <email> <role>` / `revoke-role <email> <role>`.
     Environment.ExitCode = await RoleCommands.RunAsync(app.Services, args, Console.Out, Console.Error);
     return;
 }
 
 if (args.Length > 0 && args[0] == "import-users")
 {
-    // Migration from another system: `dotnet AuthService.dll import-users <file.jsonl>` (docs/migrating.md).
+    // Migration from another system: `./AuthService import-users <file.jsonl>` (docs/migrating.md).
     Environment.ExitCode = await ImportUsersCommand.RunAsync(app.Services, args.ElementAtOrDefault(1), Console.Out, Console.Error);
     return;
 }

@@ -6,10 +6,11 @@ namespace AuthService.Tests.Deploy;
 /// <summary>
 /// The image definition, checked statically so that it is checked without a Docker engine too (the
 /// built image is run by the Container tests, Containers/, where an engine answers): a multi-stage build
-/// whose runtime stage is the ASP.NET image with ICU (never invariant globalization) and no libsodium
+/// whose build stage has the C toolchain Native AOT links with and whose runtime stage is the runtime-deps image
+/// with ICU (never invariant globalization, no .NET runtime: the service is a native executable) and no libsodium
 /// package (the app carries its own, from NuGet), a locked restore from the central package files,
 /// a non-root user, the two ports the app listens on (the API, and /metrics when enabled), a health check, and an entrypoint
-/// that runs the published assembly.
+/// that runs the published executable.
 /// </summary>
 [Trait("Category", "Deploy")]
 public sealed partial class DockerfileTests
@@ -17,17 +18,32 @@ public sealed partial class DockerfileTests
     private static readonly string Root = RepositoryRoot.Path;
     private static readonly string[] Lines = Instructions(File.ReadAllText(Path.Combine(Root, "services/auth-service/Dockerfile")));
 
-    private static string[] RuntimeStage => Lines.SkipWhile(l => !l.StartsWith("FROM mcr.microsoft.com/dotnet/aspnet:", StringComparison.Ordinal)).ToArray();
+    private const string RuntimeDeps = "FROM mcr.microsoft.com/dotnet/runtime-deps:";
+
+    private static string[] RuntimeStage => Lines.SkipWhile(l => !l.StartsWith(RuntimeDeps, StringComparison.Ordinal)).ToArray();
+
+    private static string[] BuildStage => Lines.TakeWhile(l => !l.StartsWith(RuntimeDeps, StringComparison.Ordinal)).ToArray();
 
     [Fact]
-    public void Dockerfile_IsMultiStage_SdkBuildsAndAspNetRuntimeRuns()
+    public void Dockerfile_IsMultiStage_SdkBuildsAndRuntimeDepsRuns()
     {
         var froms = Lines.Where(l => l.StartsWith("FROM ", StringComparison.Ordinal)).ToArray();
         Assert.Equal(2, froms.Length);
         Assert.Matches(@"^FROM mcr\.microsoft\.com/dotnet/sdk:10\.0 AS build$", froms[0]);
-        Assert.Matches(@"^FROM mcr\.microsoft\.com/dotnet/aspnet:10\.0( AS \w+)?$", froms[1]);
+        Assert.Matches(@"^FROM mcr\.microsoft\.com/dotnet/runtime-deps:10\.0( AS \w+)?$", froms[1]);
         Assert.Contains(Lines, l => l.StartsWith("RUN dotnet publish services/auth-service/AuthService.csproj", StringComparison.Ordinal));
         Assert.Contains(RuntimeStage, l => l.StartsWith("COPY --from=build /app", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void BuildStage_InstallsTheNativeToolchain_BeforePublishing()
+    {
+        // PublishAot links the executable with clang against zlib; the SDK image carries neither.
+        var install = Array.FindIndex(BuildStage, l => l.StartsWith("RUN ", StringComparison.Ordinal) && l.Contains("apt-get install"));
+        Assert.True(install >= 0, "the build stage installs no packages");
+        Assert.Contains(" clang", BuildStage[install]);
+        Assert.Contains(" zlib1g-dev", BuildStage[install]);
+        Assert.InRange(install, 0, Array.FindIndex(BuildStage, l => l.StartsWith("RUN dotnet publish ", StringComparison.Ordinal)) - 1);
     }
 
     [Fact]
@@ -63,10 +79,10 @@ public sealed partial class DockerfileTests
     public void RuntimeStage_HasIcu_AndNeverRunsInvariantGlobalization()
     {
         // The service normalizes passwords with ICU (Directory.Build.props: InvariantGlobalization=false).
-        // aspnet:10.0 / 10.0-noble are Ubuntu with libicu; chiseled (non-extra) and Alpine images have no
+        // runtime-deps:10.0 / 10.0-noble are Ubuntu with libicu; chiseled (non-extra) and Alpine images have no
         // ICU and switch invariant mode on, which would turn NFKC into a no-op.
         var from = RuntimeStage[0];
-        var tag = from["FROM mcr.microsoft.com/dotnet/aspnet:".Length..].Split(' ')[0];
+        var tag = from[RuntimeDeps.Length..].Split(' ')[0];
         Assert.Contains(tag, new[] { "10.0", "10.0-noble" });
         Assert.DoesNotContain(Lines, l => l.Contains("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", StringComparison.OrdinalIgnoreCase));
         Assert.DoesNotContain(Lines, l => l.Contains("InvariantGlobalization", StringComparison.OrdinalIgnoreCase));
@@ -75,7 +91,7 @@ public sealed partial class DockerfileTests
     [Fact]
     public void BuildStage_CopiesDirectoryBuildProps_BeforePublishing()
     {
-        // The runtime configuration lives there; without it the image's runtimeconfig.json would differ from the tested one.
+        // The runtime configuration lives there; without it the image's executable would be compiled with other settings than the tested one.
         var copy = Array.FindIndex(Lines, l => l.StartsWith("COPY ", StringComparison.Ordinal) && l.Split(' ').Contains("Directory.Build.props"));
         var publish = Array.FindIndex(Lines, l => l.StartsWith("RUN dotnet publish ", StringComparison.Ordinal));
         Assert.InRange(copy, 0, publish - 1);
@@ -112,12 +128,14 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
-    public void Entrypoint_RunsThePublishedAssembly()
+    public void Entrypoint_RunsThePublishedExecutable()
     {
         var entrypoint = Assert.Single(RuntimeStage, l => l.StartsWith("ENTRYPOINT ", StringComparison.Ordinal));
-        Assert.Equal("""ENTRYPOINT ["dotnet", "AuthService.dll"]""", entrypoint);
+        Assert.Equal($$"""ENTRYPOINT ["./{{PublishedService.Executable}}"]""", entrypoint);
+        Assert.Equal("WORKDIR /app", RuntimeStage.Last(l => l.StartsWith("WORKDIR ", StringComparison.Ordinal)));
         var csproj = File.ReadAllText(Path.Combine(Root, "services/auth-service/AuthService.csproj"));
         Assert.Contains("<AssemblyName>AuthService</AssemblyName>", csproj);
+        Assert.Contains("<PublishAot>true</PublishAot>", csproj);
     }
 
     /// <summary>Joins continuation lines and drops comments, so each entry is one instruction.</summary>

@@ -166,7 +166,7 @@ public sealed class UserImportTests(AuthServiceFixture fixture) : IClassFixture<
     {
         var run = await RunCommandAsync("/nonexistent/users.jsonl");
         Assert.Equal(1, run.ExitCode);
-        Assert.Contains("usage: dotnet AuthService.dll import-users", run.Error);
+        Assert.Contains("usage: AuthService import-users", run.Error);
         _ = client.Factory.Services.GetRequiredService<UserImporter>();
     }
 }

@@ -5,10 +5,10 @@ using System.Security.Cryptography;
 namespace AuthService.Tests.Infrastructure;
 
 /// <summary>
-/// The service as it ships: the output of <c>dotnet publish -c Release</c>, run as its own process
-/// (<c>dotnet AuthService.dll</c>, the Dockerfile's entrypoint) with its own runtimeconfig.json, so
-/// the runtime settings are the published ones and not the test host's. Configuration comes from the
-/// environment, as in the container. Tests using it carry <c>[Trait("Category", "PublishedBuild")]</c>.
+/// The service as it ships: the output of <c>dotnet publish -c Release</c>, the Native AOT executable
+/// <c>AuthService</c> (the Dockerfile's entrypoint), run as its own process, so the runtime is the
+/// published one (compiled ahead of time, trimmed, its own runtime settings) and not the test host's.
+/// Configuration comes from the environment, as in the container. Tests using it carry <c>[Trait("Category", "PublishedBuild")]</c>.
 /// </summary>
 /// <remarks>
 /// Publish once per test run: <c>make test</c> publishes into <c>artifacts/publish</c> before the
@@ -19,6 +19,9 @@ namespace AuthService.Tests.Infrastructure;
 public sealed class PublishedService : IAsyncDisposable
 {
     public const string Category = "PublishedBuild";
+
+    /// <summary>The published executable's file name.</summary>
+    public const string Executable = "AuthService";
 
     private static readonly Lazy<Task<string>> Published = new(PublishAsync);
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
@@ -150,7 +153,7 @@ public sealed class PublishedService : IAsyncDisposable
 
     private static Process Start(string publishDir, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var psi = new ProcessStartInfo(DotnetHost(), [Path.Combine(publishDir, "AuthService.dll"), .. args])
+        var psi = new ProcessStartInfo(Path.Combine(publishDir, Executable), args)
         {
             WorkingDirectory = publishDir, // the content root, as WORKDIR /app in the image
             RedirectStandardOutput = true,
@@ -159,7 +162,7 @@ public sealed class PublishedService : IAsyncDisposable
         };
         ScrubInherited(psi);
         foreach (var (key, value) in environment) psi.Environment[key] = value;
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("dotnet did not start.");
+        var process = Process.Start(psi) ?? throw new InvalidOperationException($"{Executable} did not start.");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
@@ -180,7 +183,7 @@ public sealed class PublishedService : IAsyncDisposable
         psi.Environment["DOTNET_NOLOGO"] = "1";
     }
 
-    /// <summary>The dotnet host running these tests (testhost runs under it), else the one on PATH.</summary>
+    /// <summary>The dotnet host running these tests (testhost runs under it), else the one on PATH: it publishes.</summary>
     private static string DotnetHost() =>
         Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
 
@@ -190,8 +193,8 @@ public sealed class PublishedService : IAsyncDisposable
         if (!string.IsNullOrWhiteSpace(given))
         {
             var dir = Path.GetFullPath(given);
-            if (!File.Exists(Path.Combine(dir, "AuthService.dll")))
-                throw new InvalidOperationException($"AUTH_TEST_PUBLISH_DIR={given} holds no AuthService.dll.");
+            if (!File.Exists(Path.Combine(dir, Executable)))
+                throw new InvalidOperationException($"AUTH_TEST_PUBLISH_DIR={given} holds no {Executable} executable.");
             return dir;
         }
 
@@ -206,6 +209,7 @@ public sealed class PublishedService : IAsyncDisposable
             UseShellExecute = false,
         };
         // The same command as `make test` (and close to the Dockerfile's): Release, one output folder.
+        // A Native AOT publish takes minutes when the code changed, seconds when it did not.
         // No build servers: nothing started by a test outlives it.
         foreach (var a in new[] { "publish", "services/auth-service", "-c", "Release", "-o", output, "--nologo", "--disable-build-servers" })
             psi.ArgumentList.Add(a);

@@ -74,7 +74,7 @@ public sealed class PublishedBuildLibSodiumTests(PublishedServiceFixture fixture
 
         var publishDir = Path.GetFullPath(await PublishedService.PublishDirectoryAsync());
         var loaded = LibSodiumTests.LoadedLibsodium(fixture.Service.ProcessId);
-        // The publish is for one runtime identifier (ReadyToRun), so the package's runtimes/<rid>/native/
+        // The publish is for one runtime identifier (Native AOT), so the package's runtimes/<rid>/native/
         // file lands in the publish folder itself; what matters is that it is not the machine's.
         var expected = publishDir.TrimEnd('/') + "/";
         Assert.True(loaded.All(p => p.StartsWith(expected, StringComparison.Ordinal)),

@@ -12,10 +12,13 @@ public sealed class PublishedServiceFixture : IAsyncLifetime
     public PublishedService Service { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>The service's database, for operator commands run against it.</summary>
+    public string ConnectionString { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
-        var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync();
-        Service = await PublishedService.StartAsync(database);
+        ConnectionString = await (await PostgresServer.GetAsync()).CreateDatabaseAsync();
+        Service = await PublishedService.StartAsync(ConnectionString);
         Http = new HttpClient { BaseAddress = Service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 

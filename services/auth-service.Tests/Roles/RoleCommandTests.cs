@@ -4,7 +4,7 @@ using Dapper;
 
 namespace AuthService.Tests.Roles;
 
-/// <summary>`dotnet AuthService.dll grant-role|revoke-role &lt;email&gt; &lt;role&gt;`: exit codes, one-line reasons, audit.</summary>
+/// <summary>`./AuthService grant-role|revoke-role &lt;email&gt; &lt;role&gt;`: exit codes, one-line reasons, audit.</summary>
 public sealed class RoleCommandTests(AuthServiceFixture fixture) : IClassFixture<AuthServiceFixture>
 {
     private AuthServiceFactory Auth => fixture.Factory;

@@ -8,7 +8,7 @@ using Npgsql;
 namespace AuthService.Tests.Tokens;
 
 /// <summary>
-/// `dotnet AuthService.dll rewrap-keys`: every sealed secret (signing keys, the refresh successor key) moves to
+/// `./AuthService rewrap-keys`: every sealed secret (signing keys, the refresh successor key) moves to
 /// the first key of Auth:KeyEncryptionKeys, the secrets themselves unchanged; a second run finds nothing to do;
 /// a row no configured key opens is named and the command exits 1.
 /// </summary>

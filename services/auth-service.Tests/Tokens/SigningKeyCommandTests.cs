@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AuthService.Tests.Tokens;
 
-/// <summary>The operator's incident command, as `dotnet AuthService.dll rotate-signing-key [--revoke-current]` runs it.</summary>
+/// <summary>The operator's incident command, as `./AuthService rotate-signing-key [--revoke-current]` runs it.</summary>
 public sealed class SigningKeyCommandTests
 {
     [Fact]

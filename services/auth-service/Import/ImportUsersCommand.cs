@@ -7,7 +7,7 @@ using AuthService.Shared;
 namespace AuthService.Import;
 
 /// <summary>
-/// <c>dotnet AuthService.dll import-users &lt;file.jsonl&gt;</c>: one user object a line (<see cref="ImportUser"/>),
+/// <c>./AuthService import-users &lt;file.jsonl&gt;</c>: one user object a line (<see cref="ImportUser"/>),
 /// read as a stream and imported <see cref="UserImporter.MaxBatch"/> at a time with the service's configuration.
 /// Every refused line is reported on stderr with its number and reason as it is met, a progress line follows
 /// each batch, and a summary ends the run on stdout. Exit code 1 when any line was refused (unreadable,
@@ -24,7 +24,7 @@ public static class ImportUsersCommand
     {
         if (string.IsNullOrEmpty(path) || !File.Exists(path))
         {
-            await error.WriteLineAsync("usage: dotnet AuthService.dll import-users <file.jsonl> (one user object a line; the file was not found)");
+            await error.WriteLineAsync("usage: AuthService import-users <file.jsonl> (one user object a line; the file was not found)");
             return 1;
         }
         await services.GetRequiredService<MigrationRunner>().ApplyAsync(ct);

@@ -7,8 +7,8 @@ namespace AuthService.Passwords;
 /// (<c>$argon2id$v=19$m=…,t=…,p=1$salt$hash</c>) with a random salt.
 /// <para>
 /// The native library comes from the <c>libsodium</c> NuGet package (libsodium's own builds, one per
-/// runtime identifier under <c>runtimes/&lt;rid&gt;/native/</c>, listed in the app's deps.json; the published
-/// build is for one runtime identifier, so there it lies beside AuthService.dll), so the
+/// runtime identifier under <c>runtimes/&lt;rid&gt;/native/</c>; the published executable is for one runtime
+/// identifier, and the library lies beside it), so the
 /// machine and the container image need no libsodium package. The runtime's default probing finds it
 /// there first; NSec.Cryptography (the package's intended consumer) does not expose PHC strings, which
 /// existing hashes are stored as.
@@ -31,7 +31,7 @@ internal static partial class LibSodium
         catch (DllNotFoundException e)
         {
             throw new DllNotFoundException(
-                "libsodium was not found beside the app (from the libsodium NuGet package, listed in deps.json): " +
+                "libsodium was not found beside the app (from the libsodium NuGet package): " +
                 "publish for a supported runtime identifier (linux-x64, linux-arm64) without trimming native files.", e);
         }
         if (initialized < 0) throw new InvalidOperationException("libsodium could not be initialised.");

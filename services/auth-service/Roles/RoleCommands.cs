@@ -5,7 +5,7 @@ using AuthService.Shared;
 namespace AuthService.Roles;
 
 /// <summary>
-/// <c>dotnet AuthService.dll grant-role &lt;email&gt; &lt;role&gt;</c> and <c>revoke-role &lt;email&gt; &lt;role&gt;</c>: the
+/// <c>./AuthService grant-role &lt;email&gt; &lt;role&gt;</c> and <c>revoke-role &lt;email&gt; &lt;role&gt;</c>: the
 /// bootstrap of the first admin, run with the service's configuration instead of the web host. Exit 0 with
 /// one line on stdout; 1 with one line on stderr naming the reason. Audited with no actor (an operator).
 /// </summary>
