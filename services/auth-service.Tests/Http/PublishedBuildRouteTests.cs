@@ -20,7 +20,7 @@ namespace AuthService.Tests.Http;
 public sealed class PublishedBuildRouteTests(PublishedServiceFixture published, AuthServiceFixture memory)
     : IClassFixture<PublishedServiceFixture>, IClassFixture<AuthServiceFixture>
 {
-    private static readonly string[] Bodies = ["{}", "{\"email\":", """{"email":5,"password":[],"token":{},"code":true,"displayName":null}"""];
+    private static readonly string?[] Bodies = ["{}", "{\"email\":", """{"email":5,"password":[],"token":{},"code":true,"displayName":null}"""];
 
     [Fact]
     public async Task EveryRoute_AnonymousAndAsAdmin_AnswersWithoutServerErrors()
@@ -39,7 +39,7 @@ public sealed class PublishedBuildRouteTests(PublishedServiceFixture published, 
             // A fresh session per route: a route may sign it out.
             var session = await SigninAsync(email);
             foreach (var signedIn in new[] { null, session })
-                foreach (var body in route.Method is "POST" or "PATCH" or "PUT" or "DELETE" ? Bodies : [null])
+                foreach (var body in route.Method is "POST" or "PATCH" or "PUT" or "DELETE" ? Bodies : [(string?)null])
                 {
                     using var request = new HttpRequestMessage(new HttpMethod(route.Method), route.Path);
                     if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, "application/json");

@@ -144,10 +144,10 @@ public sealed class RuntimeConfigurationTests
         Assert.True(responseFile is not null, "No AOT compiler response file under services/auth-service/obj/Release: was the executable published from this tree?");
         Assert.True(responseFile.LastWriteTimeUtc <= executable.LastWriteTimeUtc,
             $"{responseFile.FullName} is newer than {executable.FullName}: publish again.");
-        const string Knob = "--runtimeknob:";
+        const string knob = "--runtimeknob:";
         return File.ReadLines(responseFile.FullName)
-            .Where(l => l.StartsWith(Knob, StringComparison.Ordinal))
-            .Select(l => l[Knob.Length..].Split('=', 2))
+            .Where(l => l.StartsWith(knob, StringComparison.Ordinal))
+            .Select(l => l[knob.Length..].Split('=', 2))
             .ToDictionary(kv => kv[0], kv => kv[1], StringComparer.Ordinal);
     }
 
