@@ -22,7 +22,7 @@ public static class DatabaseFunctions
     {
         await using var tx = await conn.BeginTransactionAsync(ct);
         foreach (var (_, sql) in Embedded)
-            await conn.ExecuteAsync(new CommandDefinition(sql, transaction: tx, cancellationToken: ct));
+            await conn.ExecuteAsync(sql, ct, tx);
         await tx.CommitAsync(ct);
     }
 
