@@ -98,8 +98,8 @@ public sealed class CleanupService(NpgsqlDataSource dataSource, StartupGate gate
         return total;
     }
 
-    // The statement is one of several, so its text is not known where it runs; the build generates Dapper bindings
-    // only for SQL it can read (DapperAot.cs), so this one batch goes through Npgsql itself.
+    // The statement is one of several, so the SQL is known only at run time; for such SQL with parameters the generated
+    // Dapper code (DapperAot.cs) cannot carry the cancellation token, so each batch goes through Npgsql itself.
     private static async Task<int> DeleteBatchAsync(NpgsqlConnection conn, string sql, DateTimeOffset cutoff, DateTimeOffset now, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(sql, conn);

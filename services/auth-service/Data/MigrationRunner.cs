@@ -33,6 +33,7 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, ILogger<Migrati
             foreach (var (version, sql) in Embedded.Where(m => !applied.Contains(m.Version)))
             {
                 await using var tx = await conn.BeginTransactionAsync(ct);
+                // SQL known only at run time and without parameters: the token itself is the parameter object, where the generated code finds it.
                 await conn.ExecuteAsync(sql, ct, tx);
                 await conn.ExecuteAsync("INSERT INTO schema_migrations (version) VALUES (@version)", new { version, ct }, tx);
                 await tx.CommitAsync(ct);

@@ -29,6 +29,7 @@ internal sealed class KeyRewrap(NpgsqlDataSource dataSource, ServerSecrets secre
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         foreach (var column in Columns)
         {
+            // SQL known only at run time and without parameters: the token itself is the parameter object, where the generated code finds it.
             var ids = await conn.QueryAsync<string>(
                 $"SELECT {column.IdColumn}::text FROM {column.Table} WHERE {column.SealedColumnName} IS NOT NULL ORDER BY 1", ct);
             foreach (var id in ids)
@@ -83,8 +84,8 @@ internal sealed class KeyRewrap(NpgsqlDataSource dataSource, ServerSecrets secre
         throw new InvalidOperationException($"The {column.What} '{id}' kept changing while it was being rewrapped.");
     }
 
-    // The table and columns vary per sealed column, so these statements' text is not known where they run; the build
-    // generates Dapper bindings only for SQL it can read (DapperAot.cs), so they go through Npgsql itself.
+    // The table and columns vary per sealed column, so the SQL is known only at run time; for such SQL with parameters the
+    // generated Dapper code (DapperAot.cs) cannot carry the cancellation token, so these statements go through Npgsql itself.
     private static async Task<Row?> ReadRowAsync(NpgsqlConnection conn, string sql, string id, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(sql, conn);
@@ -100,5 +101,5 @@ internal sealed class KeyRewrap(NpgsqlDataSource dataSource, ServerSecrets secre
     private sealed record SealedColumn(string What, string Table, string IdColumn, string SealedColumnName, Func<string, string> AssociatedData,
         string IdType = "text");
 
-    internal sealed record Row(byte[]? Box, string? KekId);
+    private sealed record Row(byte[]? Box, string? KekId);
 }
