@@ -41,19 +41,19 @@ internal sealed class AccountDeletion(EmailTemplates templates)
             INSERT INTO audit_events (user_id, kind, actor_id, created_at, details)
             VALUES (@userId, @kind, @actorId, @now, @details::jsonb)
             """;
-        var email = await conn.QuerySingleOrDefaultAsync<string>(new CommandDefinition(lockUser, new { userId }, tx, cancellationToken: ct));
+        var email = await conn.QuerySingleOrDefaultAsync<string>(lockUser, new { userId, ct }, tx);
         if (email is null) return null;
-        await conn.ExecuteAsync(new CommandDefinition(dropMails, new { userId, email }, tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(scrubAudit, new { userId, email, keys = PersonalDetailKeys }, tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(deleteUser, new { userId, email }, tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(audit, new
+        await conn.ExecuteAsync(dropMails, new { userId, email, ct }, tx);
+        await conn.ExecuteAsync(scrubAudit, new { userId, email, keys = PersonalDetailKeys, ct }, tx);
+        await conn.ExecuteAsync(deleteUser, new { userId, email, ct }, tx);
+        await conn.ExecuteAsync(audit, new
         {
             userId,
             kind = actorId == userId ? AuditKinds.AccountDeleted : AuditKinds.AdminUserDeleted,
             actorId,
             now,
-            details = actorId == userId ? "{\"self\":true}" : "{\"self\":false}",
-        }, tx, cancellationToken: ct));
+            details = actorId == userId ? "{\"self\":true}" : "{\"self\":false}", ct,
+        }, tx);
         await OutboxStore.EnqueueAsync(conn, tx, templates.AccountDeleted(email), now, ct);
         return email;
     }

@@ -22,8 +22,8 @@ internal sealed class AccountExportStore(NpgsqlDataSource dataSource, SessionSto
         var rows = await DbRetry.ReadAsync(async token =>
         {
             await using var conn = await dataSource.OpenConnectionAsync(token);
-            return await conn.QueryAsync<(string Kind, DateTime CreatedAt, string? Ip, string? UserAgent, string? Details)>(
-                new CommandDefinition(events, new { userId = caller.User.Id, limit = MaxAuditEvents }, cancellationToken: token));
+            return await conn.QueryAsync<AuditEventRow>(
+                events, new { userId = caller.User.Id, limit = MaxAuditEvents, token });
         }, ct);
         var audit = rows.Select(r => new ExportedAuditEvent(r.Kind, DbTime.Utc(r.CreatedAt), r.Ip, r.UserAgent,
             r.Details is null ? null : JsonSerializer.Deserialize<JsonElement>(r.Details))).ToList();
@@ -31,4 +31,6 @@ internal sealed class AccountExportStore(NpgsqlDataSource dataSource, SessionSto
         // The factors as the user row counts them (users.totp_enabled, users.passkey_count): no secrets, no key material.
         return new AccountExport(caller.User, caller.User.Roles, live, caller.User.Mfa, audit, clock.GetUtcNow());
     }
+
+    internal sealed record AuditEventRow(string Kind, DateTime CreatedAt, string? Ip, string? UserAgent, string? Details);
 }

@@ -36,9 +36,9 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clo
         var id = Guid.CreateVersion7(now);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var created = await conn.ExecuteAsync(new CommandDefinition(insertUser, new { id, email, passwordHash, displayName, now }, tx, cancellationToken: ct)) == 1;
+        var created = await conn.ExecuteAsync(insertUser, new { id, email, passwordHash, displayName, now, ct }, tx) == 1;
         var (userId, verified) = created ? (id, false)
-            : await conn.QuerySingleOrDefaultAsync<(Guid, bool)>(new CommandDefinition(findUser, new { email }, tx, cancellationToken: ct));
+            : await conn.QuerySingleOrDefaultAsync<ExistingUser>(findUser, new { email, ct }, tx) is { } existing ? (existing.Id, existing.Verified) : (Guid.Empty, false);
         if (userId == Guid.Empty) return; // deleted in between: nothing to tell anyone
         if (verified)
         {
@@ -46,8 +46,8 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clo
         }
         else
         {
-            if (!created) await conn.ExecuteAsync(new CommandDefinition(voidOlder, new { userId, now }, tx, cancellationToken: ct));
-            var signupId = await conn.ExecuteScalarAsync<long>(new CommandDefinition(insertSignup, new { userId, passwordHash, displayName, now }, tx, cancellationToken: ct));
+            if (!created) await conn.ExecuteAsync(voidOlder, new { userId, now, ct }, tx);
+            var signupId = await conn.ExecuteScalarAsync<long>(insertSignup, new { userId, passwordHash, displayName, now, ct }, tx);
             await OutboxStore.EnqueueAsync(conn, tx, email, EmailLinks.VerifyKind, userId, new { signupId }, now, ct);
         }
         await AuditLog.WriteAsync(conn, tx, created ? AuditKinds.Signup : AuditKinds.SignupExistingEmail, userId, origin, now, null, ct);
@@ -65,7 +65,7 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clo
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var p = await conn.QuerySingleOrDefaultAsync<PendingSignup>(new CommandDefinition(find, new { email }, tx, cancellationToken: ct));
+        var p = await conn.QuerySingleOrDefaultAsync<PendingSignup>(find, new { email, ct }, tx);
         if (p is null) return;
         await OutboxStore.EnqueueAsync(conn, tx, email, EmailLinks.VerifyKind, p.UserId, new { signupId = p.SignupId }, now, ct);
         await tx.CommitAsync(ct);
@@ -81,8 +81,8 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clo
             WHERE t.token_hash = @tokenHash AND t.purpose = '{EmailTokenPurposes.Verify}' AND t.used_at IS NULL AND t.expires_at > @now AND s.voided_at IS NULL
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return await conn.QuerySingleOrDefaultAsync<VerifyLink>(new CommandDefinition(sql,
-            new { tokenHash = OpaqueToken.Hash(token), now = clock.GetUtcNow() }, cancellationToken: ct));
+        return await conn.QuerySingleOrDefaultAsync<VerifyLink>(sql,
+            new { tokenHash = OpaqueToken.Hash(token), now = clock.GetUtcNow(), ct });
     }
 
     /// <summary>
@@ -112,15 +112,15 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clo
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var signups = await conn.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(lockUser, new { link.UserId }, tx, cancellationToken: ct));
+        var signups = await conn.QuerySingleOrDefaultAsync<long?>(lockUser, new { link.UserId, ct }, tx);
         if (signups is null) return (VerifyOutcome.InvalidToken, null); // verified already (or gone): a link never changes a verified account
         if (signups > 1 && !passwordProven) return (VerifyOutcome.PasswordRequired, null);
-        var c = await conn.QuerySingleOrDefaultAsync<SignupCredential>(new CommandDefinition(consume,
-            new { link.TokenId, link.SignupId, now }, tx, cancellationToken: ct));
+        var c = await conn.QuerySingleOrDefaultAsync<SignupCredential>(consume,
+            new { link.TokenId, link.SignupId, now, ct }, tx);
         if (c is null) return (VerifyOutcome.InvalidToken, null);
-        var user = await conn.QuerySingleAsync<UserRow>(new CommandDefinition(activate,
-            new { c.PasswordHash, c.DisplayName, link.UserId, now }, tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(voidSignups, new { link.UserId, now }, tx, cancellationToken: ct));
+        var user = await conn.QuerySingleAsync<UserRow>(activate,
+            new { c.PasswordHash, c.DisplayName, link.UserId, now, ct }, tx);
+        await conn.ExecuteAsync(voidSignups, new { link.UserId, now, ct }, tx);
         await OutboxStore.DropPendingAsync(conn, tx, link.UserId, [EmailLinks.VerifyKind], now, ct);
         await AuditLog.WriteAsync(conn, tx, AuditKinds.EmailVerified, link.UserId, origin, now, null, ct);
         await tx.CommitAsync(ct);
@@ -134,7 +134,7 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clo
             RETURNING {UserRow.Columns}
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var row = await conn.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition(sql, new { userId, displayName, now = clock.GetUtcNow() }, cancellationToken: ct));
+        var row = await conn.QuerySingleOrDefaultAsync<UserRow>(sql, new { userId, displayName, now = clock.GetUtcNow(), ct });
         return row?.ToResponse();
     }
 
@@ -147,10 +147,11 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clo
             VALUES (@userId, @purpose, @tokenHash, @now, @expiresAt, @signupId)
             """;
         var token = OpaqueToken.New();
-        await conn.ExecuteAsync(new CommandDefinition(sql, new { userId, purpose, tokenHash = OpaqueToken.Hash(token), now, expiresAt, signupId }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(sql, new { userId, purpose, tokenHash = OpaqueToken.Hash(token), now, expiresAt, signupId, ct }, tx);
         return token;
     }
 
-    private sealed record PendingSignup(Guid UserId, long SignupId);
-    private sealed record SignupCredential(string PasswordHash, string? DisplayName);
+    internal sealed record ExistingUser(Guid Id, bool Verified);
+    internal sealed record PendingSignup(Guid UserId, long SignupId);
+    internal sealed record SignupCredential(string PasswordHash, string? DisplayName);
 }

@@ -26,18 +26,18 @@ public sealed class EmailChangeMail(EmailTemplates templates) : IOutboxMail
             """;
         var from = mail.String("from");
         if (from is null || mail.UserId is null) return null;
-        var userId = await mail.Connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(owner, new { mail.UserId, from }, mail.Transaction, cancellationToken: ct));
+        var userId = await mail.Connection.QuerySingleOrDefaultAsync<Guid?>(owner, new { mail.UserId, from, ct }, mail.Transaction);
         if (userId is null) return null;
         var token = OpaqueToken.New();
-        await mail.Connection.ExecuteAsync(new CommandDefinition(mint, new
+        await mail.Connection.ExecuteAsync(mint, new
         {
             userId,
             purpose = EmailTokenPurposes.EmailChange,
             tokenHash = OpaqueToken.Hash(token),
             now = mail.Now,
             expiresAt = mail.Now + Lifetime,
-            newEmail = mail.To,
-        }, mail.Transaction, cancellationToken: ct));
+            newEmail = mail.To, ct,
+        }, mail.Transaction);
         return templates.ConfirmEmailChange(mail.To, token);
     }
 }

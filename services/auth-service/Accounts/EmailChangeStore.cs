@@ -21,7 +21,7 @@ internal sealed class EmailChangeStore(NpgsqlDataSource dataSource, EmailTemplat
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        if (await conn.ExecuteScalarAsync<bool>(new CommandDefinition(taken, new { newEmail }, tx, cancellationToken: ct)))
+        if (await conn.ExecuteScalarAsync<bool>(taken, new { newEmail, ct }, tx))
         {
             await OutboxStore.EnqueueAsync(conn, tx, newEmail, EmailChangeOnTakenAddressMail.KindName, null, null, now, ct);
             await AuditLog.WriteAsync(conn, tx, AuditKinds.EmailChangeRequested, userId, origin, now, new { addressTaken = true }, ct);
@@ -66,21 +66,21 @@ internal sealed class EmailChangeStore(NpgsqlDataSource dataSource, EmailTemplat
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var link = await conn.QuerySingleOrDefaultAsync<Link>(new CommandDefinition(consume,
-            new { tokenHash = OpaqueToken.Hash(token), now }, tx, cancellationToken: ct));
+        var link = await conn.QuerySingleOrDefaultAsync<Link>(consume,
+            new { tokenHash = OpaqueToken.Hash(token), now, ct }, tx);
         if (link is null) return null;
-        var old = await conn.QuerySingleOrDefaultAsync<string>(new CommandDefinition(oldEmail, new { link.UserId }, tx, cancellationToken: ct));
+        var old = await conn.QuerySingleOrDefaultAsync<string>(oldEmail, new { link.UserId, ct }, tx);
         if (old is null) return null;
         UserRow user;
         try
         {
-            user = await conn.QuerySingleAsync<UserRow>(new CommandDefinition(move, new { link.NewEmail, link.UserId, now }, tx, cancellationToken: ct));
+            user = await conn.QuerySingleAsync<UserRow>(move, new { link.NewEmail, link.UserId, now, ct }, tx);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             return null; // the address got an account after the link was mailed
         }
-        await conn.ExecuteAsync(new CommandDefinition(carryLockout, new { link.NewEmail, old }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(carryLockout, new { link.NewEmail, old, ct }, tx);
         await SessionStore.RevokeAllForUserAsync(conn, tx, link.UserId, RevocationReasons.EmailChange, exceptSessionId: null, now, ct);
         await EmailLinks.VoidAllAsync(conn, tx, link.UserId, now, ct);
         await OutboxStore.EnqueueAsync(conn, tx, templates.EmailChanged(old), now, ct);
@@ -97,9 +97,9 @@ internal sealed class EmailChangeStore(NpgsqlDataSource dataSource, EmailTemplat
             WHERE token_hash = @tokenHash AND purpose = '{EmailTokenPurposes.EmailChange}' AND used_at IS NULL AND expires_at > @now
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return await conn.QuerySingleOrDefaultAsync<string>(new CommandDefinition(sql,
-            new { tokenHash = OpaqueToken.Hash(token), now = clock.GetUtcNow() }, cancellationToken: ct));
+        return await conn.QuerySingleOrDefaultAsync<string>(sql,
+            new { tokenHash = OpaqueToken.Hash(token), now = clock.GetUtcNow(), ct });
     }
 
-    private sealed record Link(Guid UserId, string NewEmail);
+    internal sealed record Link(Guid UserId, string NewEmail);
 }

@@ -24,7 +24,7 @@ internal static class EmailLinks
         const string voidTokens = "UPDATE email_tokens SET used_at = @now WHERE user_id = @userId AND used_at IS NULL";
         const string voidSignups = "UPDATE signups SET voided_at = @now WHERE user_id = @userId AND voided_at IS NULL";
         await OutboxStore.DropPendingAsync(conn, tx, userId, AllKinds, now, ct);
-        await conn.ExecuteAsync(new CommandDefinition(voidTokens, new { userId, now }, tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(voidSignups, new { userId, now }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(voidTokens, new { userId, now, ct }, tx);
+        await conn.ExecuteAsync(voidSignups, new { userId, now, ct }, tx);
     }
 }

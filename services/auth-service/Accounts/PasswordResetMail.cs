@@ -19,7 +19,7 @@ public sealed class PasswordResetMail(EmailTemplates templates, IOptions<AuthOpt
     public async Task<EmailMessage?> RenderAsync(OutboxRenderContext mail, CancellationToken ct)
     {
         const string owner = "SELECT id FROM users WHERE id = @UserId AND email = @To";
-        var userId = await mail.Connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(owner, new { mail.UserId, mail.To }, mail.Transaction, cancellationToken: ct));
+        var userId = await mail.Connection.QuerySingleOrDefaultAsync<Guid?>(owner, new { mail.UserId, mail.To, ct }, mail.Transaction);
         if (userId is null) return null; // the account is gone, or its address changed
         var token = await AccountStore.CreateEmailTokenAsync(mail.Connection, mail.Transaction, userId.Value, EmailTokenPurposes.Reset,
             mail.Now + options.Value.ResetPasswordTokenLifetime, mail.Now, ct);

@@ -25,7 +25,7 @@ internal sealed class PasswordStore(NpgsqlDataSource dataSource, EmailTemplates 
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var userId = await conn.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(find, new { email }, tx, cancellationToken: ct));
+        var userId = await conn.QuerySingleOrDefaultAsync<Guid?>(find, new { email, ct }, tx);
         if (userId is null) return;
         await OutboxStore.EnqueueAsync(conn, tx, email, EmailLinks.ResetKind, userId, null, now, ct);
         await AuditLog.WriteAsync(conn, tx, AuditKinds.PasswordResetRequested, userId, origin, now, null, ct);
@@ -41,8 +41,8 @@ internal sealed class PasswordStore(NpgsqlDataSource dataSource, EmailTemplates 
               AND NOT EXISTS (SELECT 1 FROM email_tokens n WHERE n.user_id = t.user_id AND n.purpose = '{EmailTokenPurposes.Reset}' AND n.id > t.id)
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return await conn.QuerySingleOrDefaultAsync<ResetTarget>(new CommandDefinition(sql,
-            new { tokenHash = OpaqueToken.Hash(token), now = clock.GetUtcNow() }, cancellationToken: ct));
+        return await conn.QuerySingleOrDefaultAsync<ResetTarget>(sql,
+            new { tokenHash = OpaqueToken.Hash(token), now = clock.GetUtcNow(), ct });
     }
 
     /// <summary>
@@ -70,9 +70,9 @@ internal sealed class PasswordStore(NpgsqlDataSource dataSource, EmailTemplates 
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        if (await conn.ExecuteAsync(new CommandDefinition(consume, new { tokenHash = OpaqueToken.Hash(token), now }, tx, cancellationToken: ct)) != 1)
+        if (await conn.ExecuteAsync(consume, new { tokenHash = OpaqueToken.Hash(token), now, ct }, tx) != 1)
             return false;
-        await conn.ExecuteAsync(new CommandDefinition(setPassword, new { passwordHash, now, target.UserId }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(setPassword, new { passwordHash, now, target.UserId, ct }, tx);
         await SessionStore.RevokeAllForUserAsync(conn, tx, target.UserId, RevocationReasons.PasswordReset, exceptSessionId: null, now, ct);
         // The password is the account's credential now: other reset links, verify links and pending
         // signups (an unverified address's other credentials) die with the change.
@@ -86,8 +86,8 @@ internal sealed class PasswordStore(NpgsqlDataSource dataSource, EmailTemplates 
     public async Task<string?> FindPasswordHashAsync(Guid userId, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return await conn.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-            "SELECT password_hash FROM users WHERE id = @userId", new { userId }, cancellationToken: ct));
+        return await conn.QuerySingleOrDefaultAsync<string>(
+            "SELECT password_hash FROM users WHERE id = @userId", new { userId, ct });
     }
 
     /// <summary>
@@ -100,7 +100,7 @@ internal sealed class PasswordStore(NpgsqlDataSource dataSource, EmailTemplates 
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(setPassword, new { passwordHash, now, user.Id }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(setPassword, new { passwordHash, now, user.Id, ct }, tx);
         await SessionStore.RevokeAllForUserAsync(conn, tx, user.Id, RevocationReasons.PasswordChange, currentSessionId, now, ct);
         await EmailLinks.VoidAllAsync(conn, tx, user.Id, now, ct);
         await OutboxStore.EnqueueAsync(conn, tx, templates.PasswordChanged(user.Email), now, ct);

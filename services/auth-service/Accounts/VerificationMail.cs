@@ -23,7 +23,7 @@ public sealed class VerificationMail(EmailTemplates templates, IOptions<AuthOpti
             WHERE s.id = @signupId AND s.voided_at IS NULL AND u.email_verified_at IS NULL AND u.email = @To
             """;
         if (mail.Long("signupId") is not { } signupId) return null;
-        var userId = await mail.Connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(live, new { signupId, mail.To }, mail.Transaction, cancellationToken: ct));
+        var userId = await mail.Connection.QuerySingleOrDefaultAsync<Guid?>(live, new { signupId, mail.To, ct }, mail.Transaction);
         if (userId is null) return null;
         var token = await AccountStore.CreateEmailTokenAsync(mail.Connection, mail.Transaction, userId.Value, EmailTokenPurposes.Verify,
             mail.Now + options.Value.VerifyEmailTokenLifetime, mail.Now, ct, signupId);

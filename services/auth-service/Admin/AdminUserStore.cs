@@ -28,18 +28,19 @@ internal sealed class AdminUserStore(NpgsqlDataSource dataSource, TimeProvider c
             LIMIT @take
             """;
         var pattern = string.IsNullOrEmpty(search) ? null : "%" + EscapeLike(search) + "%";
-        var parameters = new
-        {
-            afterCreated = after?.CreatedAt,
-            afterId = after?.Id,
-            pattern,
-            take = limit + 1, // one more tells whether a next page exists
-            now = clock.GetUtcNow(),
-        };
+        var now = clock.GetUtcNow();
         var rows = (await DbRetry.ReadAsync(async token =>
         {
             await using var conn = await dataSource.OpenConnectionAsync(token);
-            return await conn.QueryAsync<AdminUserRow>(new CommandDefinition(sql, parameters, cancellationToken: token));
+            return await conn.QueryAsync<AdminUserRow>(sql, new
+            {
+                afterCreated = after?.CreatedAt,
+                afterId = after?.Id,
+                pattern,
+                take = limit + 1, // one more tells whether a next page exists
+                now,
+                token,
+            });
         }, ct)).ToList();
         var page = rows.Take(limit).ToList();
         var next = rows.Count > limit ? new UserCursor(page[^1].CreatedAt, page[^1].Id).Encode() : null;
@@ -52,7 +53,7 @@ internal sealed class AdminUserStore(NpgsqlDataSource dataSource, TimeProvider c
         var row = await DbRetry.ReadAsync(async token =>
         {
             await using var conn = await dataSource.OpenConnectionAsync(token);
-            return await conn.QuerySingleOrDefaultAsync<AdminUserRow>(new CommandDefinition(sql, new { id, now = clock.GetUtcNow() }, cancellationToken: token));
+            return await conn.QuerySingleOrDefaultAsync<AdminUserRow>(sql, new { id, now = clock.GetUtcNow(), token });
         }, ct);
         return row?.ToResponse();
     }
@@ -74,7 +75,7 @@ internal sealed class AdminUserStore(NpgsqlDataSource dataSource, TimeProvider c
         await using var tx = await conn.BeginTransactionAsync(ct);
         try
         {
-            await conn.ExecuteAsync(new CommandDefinition(sql, new { id, email, passwordHash, emailVerified, now, displayName, roles }, tx, cancellationToken: ct));
+            await conn.ExecuteAsync(sql, new { id, email, passwordHash, emailVerified, now, displayName, roles, ct }, tx);
         }
         catch (PostgresException e) when (e.SqlState == UniqueViolation)
         {
@@ -105,9 +106,9 @@ internal sealed class AdminUserStore(NpgsqlDataSource dataSource, TimeProvider c
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var before = await conn.QuerySingleOrDefaultAsync<string[]?>(new CommandDefinition(lockUser, new { id }, tx, cancellationToken: ct));
+        var before = (await conn.QuerySingleOrDefaultAsync<RolesRow>(lockUser, new { id, ct }, tx))?.Roles;
         if (before is null) return false;
-        await conn.ExecuteAsync(new CommandDefinition(update, new { id, displayName, roles, emailVerified, now }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(update, new { id, displayName, roles, emailVerified, now, ct }, tx);
         await AuditLog.WriteAsync(conn, tx, AuditKinds.AdminUserUpdated, id, actorId, origin, now, new
         {
             displayName = displayName is not null ? "changed" : null,
@@ -127,7 +128,7 @@ internal sealed class AdminUserStore(NpgsqlDataSource dataSource, TimeProvider c
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        if (await conn.ExecuteAsync(new CommandDefinition(sql, new { id, now }, tx, cancellationToken: ct)) != 1) return false;
+        if (await conn.ExecuteAsync(sql, new { id, now, ct }, tx) != 1) return false;
         var sessions = await SessionStore.RevokeAllForUserAsync(conn, tx, id, RevocationReasons.Disabled, null, now, ct);
         await AuditLog.WriteAsync(conn, tx, AuditKinds.AdminUserDisabled, id, actorId, origin, now, new { sessions }, ct);
         await tx.CommitAsync(ct);
@@ -140,7 +141,7 @@ internal sealed class AdminUserStore(NpgsqlDataSource dataSource, TimeProvider c
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        if (await conn.ExecuteAsync(new CommandDefinition(sql, new { id, now }, tx, cancellationToken: ct)) != 1) return false;
+        if (await conn.ExecuteAsync(sql, new { id, now, ct }, tx) != 1) return false;
         await AuditLog.WriteAsync(conn, tx, AuditKinds.AdminUserEnabled, id, actorId, origin, now, null, ct);
         await tx.CommitAsync(ct);
         return true;
@@ -152,7 +153,7 @@ internal sealed class AdminUserStore(NpgsqlDataSource dataSource, TimeProvider c
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        if (await conn.QuerySingleOrDefaultAsync<int?>(new CommandDefinition(exists, new { id }, tx, cancellationToken: ct)) is null) return false;
+        if (await conn.QuerySingleOrDefaultAsync<int?>(exists, new { id, ct }, tx) is null) return false;
         var sessions = await SessionStore.RevokeAllForUserAsync(conn, tx, id, RevocationReasons.AdminLogout, null, now, ct);
         await AuditLog.WriteAsync(conn, tx, AuditKinds.AdminUserLoggedOut, id, actorId, origin, now, new { sessions }, ct);
         await tx.CommitAsync(ct);
@@ -172,4 +173,6 @@ internal sealed class AdminUserStore(NpgsqlDataSource dataSource, TimeProvider c
 
     private static string EscapeLike(string text) =>
         text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
+
+    internal sealed record RolesRow(string[] Roles);
 }

@@ -22,7 +22,7 @@ public sealed class InvitationMail(EmailTemplates templates, IOptions<AuthOption
     public async Task<EmailMessage?> RenderAsync(OutboxRenderContext mail, CancellationToken ct)
     {
         const string owner = "SELECT id FROM users WHERE id = @UserId AND email = @To";
-        var userId = await mail.Connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(owner, new { mail.UserId, mail.To }, mail.Transaction, cancellationToken: ct));
+        var userId = await mail.Connection.QuerySingleOrDefaultAsync<Guid?>(owner, new { mail.UserId, mail.To, ct }, mail.Transaction);
         if (userId is null) return null; // deleted before the mail went out
         var lifetime = options.Value.InvitationLifetime;
         var token = await AccountStore.CreateEmailTokenAsync(mail.Connection, mail.Transaction, userId.Value, EmailTokenPurposes.Reset,

@@ -1,4 +1,3 @@
-using Dapper;
 using Npgsql;
 
 namespace AuthService.Data;
@@ -92,10 +91,21 @@ public sealed class CleanupService(NpgsqlDataSource dataSource, StartupGate gate
             int deleted;
             do
             {
-                deleted = await conn.ExecuteAsync(new CommandDefinition(sql, new { cutoff, now, BatchSize }, cancellationToken: ct));
+                deleted = await DeleteBatchAsync(conn, sql, cutoff, now, ct);
                 total += deleted;
             } while (deleted == BatchSize);
         }
         return total;
+    }
+
+    // The statement is one of several, so the SQL is known only at run time; for such SQL with parameters the generated
+    // Dapper code (DapperAot.cs) cannot carry the cancellation token, so each batch goes through Npgsql itself.
+    private static async Task<int> DeleteBatchAsync(NpgsqlConnection conn, string sql, DateTimeOffset cutoff, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        cmd.Parameters.AddWithValue("cutoff", cutoff);
+        cmd.Parameters.AddWithValue("now", now);
+        cmd.Parameters.AddWithValue("BatchSize", BatchSize);
+        return await cmd.ExecuteNonQueryAsync(ct);
     }
 }

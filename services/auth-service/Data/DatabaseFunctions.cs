@@ -21,8 +21,9 @@ public static class DatabaseFunctions
     public static async Task ApplyAsync(NpgsqlConnection conn, CancellationToken ct)
     {
         await using var tx = await conn.BeginTransactionAsync(ct);
+        // SQL known only at run time and without parameters: the token itself is the parameter object, where the generated code finds it.
         foreach (var (_, sql) in Embedded)
-            await conn.ExecuteAsync(new CommandDefinition(sql, transaction: tx, cancellationToken: ct));
+            await conn.ExecuteAsync(sql, ct, tx);
         await tx.CommitAsync(ct);
     }
 

@@ -19,22 +19,23 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, ILogger<Migrati
     public async Task<int> ApplyAsync(CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@AdvisoryLockKey)", new { AdvisoryLockKey }, cancellationToken: ct));
+        await conn.ExecuteAsync("SELECT pg_advisory_lock(@AdvisoryLockKey)", new { AdvisoryLockKey, ct });
         try
         {
-            await conn.ExecuteAsync(new CommandDefinition("""
+            await conn.ExecuteAsync("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version    text PRIMARY KEY,
                     applied_at timestamptz NOT NULL DEFAULT now())
-                """, cancellationToken: ct));
-            var applied = (await conn.QueryAsync<string>(new CommandDefinition("SELECT version FROM schema_migrations", cancellationToken: ct))).ToHashSet();
+                """, new { ct });
+            var applied = (await conn.QueryAsync<string>("SELECT version FROM schema_migrations", new { ct })).ToHashSet();
 
             var count = 0;
             foreach (var (version, sql) in Embedded.Where(m => !applied.Contains(m.Version)))
             {
                 await using var tx = await conn.BeginTransactionAsync(ct);
-                await conn.ExecuteAsync(new CommandDefinition(sql, transaction: tx, cancellationToken: ct));
-                await conn.ExecuteAsync(new CommandDefinition("INSERT INTO schema_migrations (version) VALUES (@version)", new { version }, tx, cancellationToken: ct));
+                // SQL known only at run time and without parameters: the token itself is the parameter object, where the generated code finds it.
+                await conn.ExecuteAsync(sql, ct, tx);
+                await conn.ExecuteAsync("INSERT INTO schema_migrations (version) VALUES (@version)", new { version, ct }, tx);
                 await tx.CommitAsync(ct);
                 logger.LogInformation("Applied migration {Version}", version);
                 count++;

@@ -114,29 +114,29 @@ public sealed class OutboxDispatcher(
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var now = clock.GetUtcNow();
-        var rows = (await conn.QueryAsync<RenderRow>(new CommandDefinition(claim, new { now, maxAttempts = email.MaxAttempts, BatchSize }, tx, cancellationToken: ct))).ToList();
+        var rows = (await conn.QueryAsync<RenderRow>(claim, new { now, maxAttempts = email.MaxAttempts, BatchSize, ct }, tx)).ToList();
         var interval = email.MinIntervalPerAddress;
         bool Throttled(RenderRow row) => interval > TimeSpan.Zero && !row.Prerendered && mails.Find(row.Kind) is { Throttled: true };
 
         // Every replica takes these locks in ascending order, so two dispatchers cannot deadlock on them.
         foreach (var key in rows.Where(Throttled).Select(r => r.LockKey).Distinct().Order())
-            await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@ThrottleLockClass, @key)", new { ThrottleLockClass, key }, tx, cancellationToken: ct));
+            await conn.ExecuteAsync("SELECT pg_advisory_xact_lock(@ThrottleLockClass, @key)", new { ThrottleLockClass, key, ct }, tx);
 
         foreach (var row in rows)
         {
-            var args = new { id = row.Id, to = row.To, kind = row.Kind, now };
+            var args = new { id = row.Id, to = row.To, kind = row.Kind, now, ct };
             if (Throttled(row))
             {
                 // Only the newest pending mail of a kind matters (the fresh link of the latest signup or reset request).
-                if (await conn.ExecuteScalarAsync<bool>(new CommandDefinition(newerPending, args, tx, cancellationToken: ct)))
+                if (await conn.ExecuteScalarAsync<bool>(newerPending, args, tx))
                 {
-                    await conn.ExecuteAsync(new CommandDefinition(drop, args, tx, cancellationToken: ct));
+                    await conn.ExecuteAsync(drop, args, tx);
                     continue;
                 }
-                var last = await conn.ExecuteScalarAsync<DateTime?>(new CommandDefinition(lastRendered, args, tx, cancellationToken: ct));
+                var last = await conn.ExecuteScalarAsync<DateTime?>(lastRendered, args, tx);
                 if (last is { } l && DbTime.Utc(l) + interval > now)
                 {
-                    await conn.ExecuteAsync(new CommandDefinition(defer, new { id = row.Id, until = DbTime.Utc(l) + interval }, tx, cancellationToken: ct));
+                    await conn.ExecuteAsync(defer, new { id = row.Id, until = DbTime.Utc(l) + interval, ct }, tx);
                     continue;
                 }
             }
@@ -155,9 +155,9 @@ public sealed class OutboxDispatcher(
                     using var parameters = JsonDocument.Parse(row.Params ?? "null");
                     message = await mail.RenderAsync(new OutboxRenderContext(conn, tx, row.Id, row.To, row.UserId, parameters.RootElement.Clone(), now), ct);
                 }
-                if (message is null && !row.Prerendered) await conn.ExecuteAsync(new CommandDefinition(drop, args, tx, cancellationToken: ct));
-                else await conn.ExecuteAsync(new CommandDefinition(markRendered,
-                    new { id = row.Id, now, message?.Subject, message?.Text, message?.Html }, tx, cancellationToken: ct));
+                if (message is null && !row.Prerendered) await conn.ExecuteAsync(drop, args, tx);
+                else await conn.ExecuteAsync(markRendered,
+                    new { id = row.Id, now, message?.Subject, message?.Text, message?.Html, ct }, tx);
                 await tx.ReleaseAsync("render", ct);
             }
             // A lost connection is the database's outage, not the row's fault: the outer loop logs it as such.
@@ -166,8 +166,8 @@ public sealed class OutboxDispatcher(
                 await tx.RollbackAsync("render", ct);
                 span.Failed(e);
                 logger.LogError(e, "Email {Id} of kind {Kind} could not be rendered", row.Id, row.Kind);
-                await conn.ExecuteAsync(new CommandDefinition(MarkFailed,
-                    new { id = row.Id, error = Truncate(e.Message), next = now + Backoff(row.Attempts + 1) }, tx, cancellationToken: ct));
+                await conn.ExecuteAsync(MarkFailed,
+                    new { id = row.Id, error = Truncate(e.Message), next = now + Backoff(row.Attempts + 1), ct }, tx);
             }
         }
         await tx.CommitAsync(ct);
@@ -188,7 +188,7 @@ public sealed class OutboxDispatcher(
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var now = clock.GetUtcNow();
-        var rows = (await conn.QueryAsync<Row>(new CommandDefinition(claim, new { now, maxAttempts = email.MaxAttempts, BatchSize }, tx, cancellationToken: ct))).ToList();
+        var rows = (await conn.QueryAsync<Row>(claim, new { now, maxAttempts = email.MaxAttempts, BatchSize, ct }, tx)).ToList();
         foreach (var row in rows)
         {
             using var span = AuthTracing.Source.StartActivity("outbox.send");
@@ -197,7 +197,7 @@ public sealed class OutboxDispatcher(
             {
                 var message = new EmailMessage(row.To, row.Subject, row.Text, row.Html);
                 await sendRetry.ExecuteAsync(async token => await transport.SendAsync(message, token), ct);
-                await conn.ExecuteAsync(new CommandDefinition(markSent, new { id = row.Id, now = clock.GetUtcNow() }, tx, cancellationToken: ct));
+                await conn.ExecuteAsync(markSent, new { id = row.Id, now = clock.GetUtcNow(), ct }, tx);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -205,7 +205,7 @@ public sealed class OutboxDispatcher(
                 span.Failed(e);
                 metrics.EmailSendFailed(e);
                 logger.LogWarning("Email {Id} attempt {Attempt} failed: {Error}", row.Id, row.Attempts + 1, e.Message);
-                await conn.ExecuteAsync(new CommandDefinition(MarkFailed, new { id = row.Id, error = Truncate(e.Message), next }, tx, cancellationToken: ct));
+                await conn.ExecuteAsync(MarkFailed, new { id = row.Id, error = Truncate(e.Message), next, ct }, tx);
             }
         }
         await tx.CommitAsync(ct);
@@ -221,6 +221,6 @@ public sealed class OutboxDispatcher(
 
     private static string Truncate(string value) => value.Length > 500 ? value[..500] : value;
 
-    private sealed record Row(long Id, string To, string Subject, string Text, string Html, int Attempts);
-    private sealed record RenderRow(long Id, string To, string Kind, string? Params, Guid? UserId, bool Prerendered, int Attempts, int LockKey);
+    internal sealed record Row(long Id, string To, string Subject, string Text, string Html, int Attempts);
+    internal sealed record RenderRow(long Id, string To, string Kind, string? Params, Guid? UserId, bool Prerendered, int Attempts, int LockKey);
 }

@@ -19,7 +19,7 @@ internal static class OutboxStore
             INSERT INTO outbox_emails ("to", subject, text, html, created_at, next_attempt_at, rendered_at)
             VALUES (@To, @Subject, @Text, @Html, @now, @now, @now)
             """;
-        return conn.ExecuteAsync(new CommandDefinition(sql, new { message.To, message.Subject, message.Text, message.Html, now }, tx, cancellationToken: ct));
+        return conn.ExecuteAsync(sql, new { message.To, message.Subject, message.Text, message.Html, now, ct }, tx);
     }
 
     /// <summary>
@@ -34,7 +34,7 @@ internal static class OutboxStore
             VALUES (@to, @kind, @json::jsonb, @userId, @now, @now)
             """;
         var json = parameters is null ? null : JsonSerializer.Serialize(parameters);
-        return conn.ExecuteAsync(new CommandDefinition(sql, new { to, kind, json, userId, now }, tx, cancellationToken: ct));
+        return conn.ExecuteAsync(sql, new { to, kind, json, userId, now, ct }, tx);
     }
 
     /// <summary>
@@ -55,8 +55,8 @@ internal static class OutboxStore
                          WHERE user_id = @userId AND kind = ANY(@kinds) AND sent_at IS NULL AND dropped_at IS NULL
                          FOR UPDATE SKIP LOCKED)
             """;
-        await conn.ExecuteAsync(new CommandDefinition(unrendered, new { userId, kinds, now }, tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(renderedUnsent, new { userId, kinds, now }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(unrendered, new { userId, kinds, now, ct }, tx);
+        await conn.ExecuteAsync(renderedUnsent, new { userId, kinds, now, ct }, tx);
     }
 
     /// <summary>
@@ -71,9 +71,9 @@ internal static class OutboxStore
             ORDER BY COALESCE(rendered_at, created_at) DESC, id DESC LIMIT 100
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var rows = await conn.QueryAsync<Row>(new CommandDefinition(sql, new { to }, cancellationToken: ct));
+        var rows = await conn.QueryAsync<Row>(sql, new { to, ct });
         return rows.Select(r => new OutboxEmail(r.Id, r.To, r.Subject, r.Text, r.Html, DbTime.Utc(r.CreatedAt), r.SentAt is { } s ? DbTime.Utc(s) : null)).ToList();
     }
 
-    private sealed record Row(long Id, string To, string Subject, string Text, string Html, DateTime CreatedAt, DateTime? SentAt);
+    internal sealed record Row(long Id, string To, string Subject, string Text, string Html, DateTime CreatedAt, DateTime? SentAt);
 }

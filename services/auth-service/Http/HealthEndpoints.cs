@@ -43,7 +43,7 @@ internal static class HealthEndpoints
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(ProbeTimeout);
             await using var conn = await dataSource.OpenConnectionAsync(timeout.Token);
-            await conn.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: timeout.Token));
+            await conn.ExecuteScalarAsync<int>("SELECT 1", new { timeout.Token });
             return true;
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException)

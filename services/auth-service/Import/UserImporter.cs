@@ -78,10 +78,11 @@ internal sealed class UserImporter(NpgsqlDataSource dataSource, TimeProvider clo
             actorId,
             ip = origin.Ip,
             userAgent = origin.UserAgent,
+            ct,
         };
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var inserted = (await conn.QueryAsync<string>(new CommandDefinition(Sql, parameters, tx, cancellationToken: ct))).ToHashSet(StringComparer.Ordinal);
+        var inserted = (await conn.QueryAsync<string>(Sql, parameters, tx)).ToHashSet(StringComparer.Ordinal);
         await tx.CommitAsync(ct);
 
         foreach (var (index, user) in valid)

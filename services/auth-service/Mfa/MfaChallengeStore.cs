@@ -24,7 +24,7 @@ internal sealed class MfaChallengeStore(NpgsqlDataSource dataSource, MfaStore mf
         var token = OpaqueToken.New();
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(sql, new { hash = OpaqueToken.Hash(token), userId, now, expiresAt = now + Lifetime }, cancellationToken: ct));
+        await conn.ExecuteAsync(sql, new { hash = OpaqueToken.Hash(token), userId, now, expiresAt = now + Lifetime, ct });
         return token;
     }
 
@@ -33,8 +33,8 @@ internal sealed class MfaChallengeStore(NpgsqlDataSource dataSource, MfaStore mf
     {
         const string sql = $"SELECT c.user_id, u.email FROM mfa_challenges c JOIN users u ON u.id = c.user_id WHERE c.token_hash = @hash AND {Live}";
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return await conn.QuerySingleOrDefaultAsync<(Guid, string)?>(new CommandDefinition(sql,
-            new { hash = OpaqueToken.Hash(token), now = clock.GetUtcNow(), MaxFailures }, cancellationToken: ct));
+        return await conn.QuerySingleOrDefaultAsync<ChallengeOwner>(sql,
+            new { hash = OpaqueToken.Hash(token), now = clock.GetUtcNow(), MaxFailures, ct }) is { } owner ? (owner.UserId, owner.Email) : null;
     }
 
     /// <summary>
@@ -52,24 +52,26 @@ internal sealed class MfaChallengeStore(NpgsqlDataSource dataSource, MfaStore mf
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var userId = await conn.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(lockChallenge, new { hash, now, MaxFailures }, tx, cancellationToken: ct));
+        var userId = await conn.QuerySingleOrDefaultAsync<Guid?>(lockChallenge, new { hash, now, MaxFailures, ct }, tx);
         if (userId is null) return new MfaChallengeResult(null, null, 0);
 
         var method = await mfa.UseCodeAsync(conn, tx, userId.Value, code, totpAllowed, now, ct);
         if (method is null)
         {
-            var failures = await conn.QuerySingleAsync<int>(new CommandDefinition(
-                "UPDATE mfa_challenges SET failures = failures + 1 WHERE token_hash = @hash RETURNING failures", new { hash }, tx, cancellationToken: ct));
+            var failures = await conn.QuerySingleAsync<int>(
+                "UPDATE mfa_challenges SET failures = failures + 1 WHERE token_hash = @hash RETURNING failures", new { hash, ct }, tx);
             await tx.CommitAsync(CancellationToken.None);
             return new MfaChallengeResult(null, null, failures);
         }
 
-        await conn.ExecuteAsync(new CommandDefinition("UPDATE mfa_challenges SET used_at = @now WHERE token_hash = @hash",
-            new { hash, now }, tx, cancellationToken: ct));
-        var user = await conn.QuerySingleAsync<UserRow>(new CommandDefinition($"SELECT {UserRow.Columns} FROM users WHERE id = @userId",
-            new { userId }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync("UPDATE mfa_challenges SET used_at = @now WHERE token_hash = @hash",
+            new { hash, now, ct }, tx);
+        var user = await conn.QuerySingleAsync<UserRow>($"SELECT {UserRow.Columns} FROM users WHERE id = @userId",
+            new { userId, ct }, tx);
         await AuditLog.WriteAsync(conn, tx, AuditKinds.MfaSucceeded, userId, origin, now, new { method }, ct);
         await tx.CommitAsync(ct);
         return new MfaChallengeResult(user.ToResponse(), method, 0);
     }
+
+    internal sealed record ChallengeOwner(Guid UserId, string Email);
 }

@@ -31,8 +31,8 @@ internal sealed class MfaStore(NpgsqlDataSource dataSource, ServerSecrets secret
         var secret = TotpCodes.NewSecret();
         var sealedSecret = secrets.Seal(secret, AssociatedData(userId.ToString()));
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var stored = await conn.ExecuteAsync(new CommandDefinition(sql,
-            new { userId, sealedSecret.Box, sealedSecret.KekId, now = clock.GetUtcNow() }, cancellationToken: ct));
+        var stored = await conn.ExecuteAsync(sql,
+            new { userId, sealedSecret.Box, sealedSecret.KekId, now = clock.GetUtcNow(), ct });
         return stored == 1 ? secret : null;
     }
 
@@ -49,16 +49,16 @@ internal sealed class MfaStore(NpgsqlDataSource dataSource, ServerSecrets secret
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         // The user row first, as the admin reset and turning TOTP off take them: the other order deadlocks with a reset.
-        await conn.ExecuteAsync(new CommandDefinition(lockUser, new { user.Id }, tx, cancellationToken: ct));
-        var row = await conn.QuerySingleOrDefaultAsync<SecretRow>(new CommandDefinition(pending, new { user.Id }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(lockUser, new { user.Id, ct }, tx);
+        var row = await conn.QuerySingleOrDefaultAsync<SecretRow>(pending, new { user.Id, ct }, tx);
         if (row is null) return (TotpConfirmOutcome.NotPending, []);
         if (row.Confirmed) return (TotpConfirmOutcome.AlreadyEnabled, []);
         if (!await AcceptTotpAsync(conn, tx, user.Id, row, code, now, ct)) return (TotpConfirmOutcome.WrongCode, []);
 
-        await conn.ExecuteAsync(new CommandDefinition("UPDATE totp_secrets SET confirmed_at = @now WHERE user_id = @Id",
-            new { now, user.Id }, tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition("UPDATE users SET totp_enabled = true, updated_at = @now WHERE id = @Id",
-            new { now, user.Id }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync("UPDATE totp_secrets SET confirmed_at = @now WHERE user_id = @Id",
+            new { now, user.Id, ct }, tx);
+        await conn.ExecuteAsync("UPDATE users SET totp_enabled = true, updated_at = @now WHERE id = @Id",
+            new { now, user.Id, ct }, tx);
         var codes = await ReplaceRecoveryCodesAsync(conn, tx, user.Id, now, ct);
         await OutboxStore.EnqueueAsync(conn, tx, templates.TotpEnabled(user.Email), now, ct);
         await AuditLog.WriteAsync(conn, tx, AuditKinds.TotpEnabled, user.Id, origin, now, null, ct);
@@ -78,7 +78,7 @@ internal sealed class MfaStore(NpgsqlDataSource dataSource, ServerSecrets secret
         if (totpAllowed && TotpCodes.LooksLikeCode(code))
         {
             const string secret = "SELECT sealed_secret AS Box, kek_id AS KekId, true AS Confirmed FROM totp_secrets WHERE user_id = @userId AND confirmed_at IS NOT NULL";
-            var row = await conn.QuerySingleOrDefaultAsync<SecretRow>(new CommandDefinition(secret, new { userId }, tx, cancellationToken: ct));
+            var row = await conn.QuerySingleOrDefaultAsync<SecretRow>(secret, new { userId, ct }, tx);
             return row is not null && await AcceptTotpAsync(conn, tx, userId, row, code, now, ct) ? MfaMethods.Totp : null;
         }
         if (RecoveryCodes.Normalize(code) is not { } canonical) return null;
@@ -88,7 +88,7 @@ internal sealed class MfaStore(NpgsqlDataSource dataSource, ServerSecrets secret
             WHERE user_id = @userId AND code_hash = @hash AND used_at IS NULL
               AND EXISTS (SELECT 1 FROM users WHERE id = @userId AND totp_enabled)
             """;
-        var used = await conn.ExecuteAsync(new CommandDefinition(use, new { userId, hash = RecoveryCodes.Hash(canonical), now }, tx, cancellationToken: ct));
+        var used = await conn.ExecuteAsync(use, new { userId, hash = RecoveryCodes.Hash(canonical), now, ct }, tx);
         return used == 1 ? MfaMethods.RecoveryCode : null;
     }
 
@@ -106,10 +106,10 @@ internal sealed class MfaStore(NpgsqlDataSource dataSource, ServerSecrets secret
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         const string off = "UPDATE users SET totp_enabled = false, updated_at = @now WHERE id = @Id AND totp_enabled";
-        if (await conn.ExecuteAsync(new CommandDefinition(off, new { now, user.Id }, tx, cancellationToken: ct)) != 1) return false;
-        await conn.ExecuteAsync(new CommandDefinition(
+        if (await conn.ExecuteAsync(off, new { now, user.Id, ct }, tx) != 1) return false;
+        await conn.ExecuteAsync(
             "DELETE FROM totp_secrets WHERE user_id = @Id; DELETE FROM recovery_codes WHERE user_id = @Id; DELETE FROM mfa_challenges WHERE user_id = @Id",
-            new { user.Id }, tx, cancellationToken: ct));
+            new { user.Id, ct }, tx);
         await OutboxStore.EnqueueAsync(conn, tx, templates.TotpDisabled(user.Email), now, ct);
         await AuditLog.WriteAsync(conn, tx, AuditKinds.TotpDisabled, user.Id, origin, now, new { method }, ct);
         await tx.CommitAsync(ct);
@@ -123,7 +123,7 @@ internal sealed class MfaStore(NpgsqlDataSource dataSource, ServerSecrets secret
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         const string on = "SELECT totp_enabled FROM users WHERE id = @Id FOR NO KEY UPDATE";
-        if (await conn.QuerySingleOrDefaultAsync<bool?>(new CommandDefinition(on, new { user.Id }, tx, cancellationToken: ct)) != true) return null;
+        if (await conn.QuerySingleOrDefaultAsync<bool?>(on, new { user.Id, ct }, tx) != true) return null;
         var codes = await ReplaceRecoveryCodesAsync(conn, tx, user.Id, now, ct);
         await OutboxStore.EnqueueAsync(conn, tx, templates.RecoveryCodesRegenerated(user.Email), now, ct);
         await AuditLog.WriteAsync(conn, tx, AuditKinds.RecoveryCodesRegenerated, user.Id, origin, now, new { method }, ct);
@@ -153,10 +153,10 @@ internal sealed class MfaStore(NpgsqlDataSource dataSource, ServerSecrets secret
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var email = await conn.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(owner, new { userId }, tx, cancellationToken: ct));
+        var email = await conn.QuerySingleOrDefaultAsync<string?>(owner, new { userId, ct }, tx);
         if (email is null) return false;
-        var removed = await conn.QuerySingleAsync<(bool Totp, int RecoveryCodes, int Passkeys, int Flags, int Challenges)>(
-            new CommandDefinition(remove, new { userId, now }, tx, cancellationToken: ct));
+        var removed = await conn.QuerySingleAsync<RemovedFactors>(
+            remove, new { userId, now, ct }, tx);
         await OutboxStore.EnqueueAsync(conn, tx, templates.SecondFactorsReset(email), now, ct);
         await AuditLog.WriteAsync(conn, tx, AuditKinds.AdminMfaReset, userId, adminId, origin, now,
             new { totp = removed.Totp, recoveryCodes = removed.RecoveryCodes, passkeys = removed.Passkeys }, ct);
@@ -174,7 +174,7 @@ internal sealed class MfaStore(NpgsqlDataSource dataSource, ServerSecrets secret
         var secret = secrets.Open(row.Box, row.KekId, AssociatedData(userId.ToString()));
         if (TotpCodes.MatchStep(secret, code, now) is not { } step) return false;
         const string accept = "UPDATE totp_secrets SET last_used_step = @step WHERE user_id = @userId AND last_used_step < @step";
-        return await conn.ExecuteAsync(new CommandDefinition(accept, new { step, userId }, tx, cancellationToken: ct)) == 1;
+        return await conn.ExecuteAsync(accept, new { step, userId, ct }, tx) == 1;
     }
 
     private static async Task<string[]> ReplaceRecoveryCodesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid userId,
@@ -182,12 +182,13 @@ internal sealed class MfaStore(NpgsqlDataSource dataSource, ServerSecrets secret
     {
         var codes = RecoveryCodes.New();
         var hashes = codes.Select(c => RecoveryCodes.Hash(RecoveryCodes.Normalize(c)!)).ToArray();
-        await conn.ExecuteAsync(new CommandDefinition("DELETE FROM recovery_codes WHERE user_id = @userId", new { userId }, tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(
+        await conn.ExecuteAsync("DELETE FROM recovery_codes WHERE user_id = @userId", new { userId, ct }, tx);
+        await conn.ExecuteAsync(
             "INSERT INTO recovery_codes (user_id, code_hash, created_at) SELECT @userId, h, @now FROM unnest(@hashes) AS h",
-            new { userId, hashes, now }, tx, cancellationToken: ct));
+            new { userId, hashes, now, ct }, tx);
         return codes;
     }
 
-    private sealed record SecretRow(byte[] Box, string KekId, bool Confirmed);
+    internal sealed record RemovedFactors(bool Totp, int RecoveryCodes, int Passkeys, int Flags, int Challenges);
+    internal sealed record SecretRow(byte[] Box, string KekId, bool Confirmed);
 }

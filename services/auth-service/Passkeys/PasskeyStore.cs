@@ -37,8 +37,8 @@ internal sealed class PasskeyStore(NpgsqlDataSource dataSource, EmailTemplates t
         var rows = await DbRetry.ReadAsync(async token =>
         {
             await using var conn = await dataSource.OpenConnectionAsync(token);
-            return await conn.QueryAsync<(Guid Id, string Name, DateTime CreatedAt, DateTime? LastUsedAt)>(
-                new CommandDefinition(sql, new { userId }, cancellationToken: token));
+            return await conn.QueryAsync<PasskeyListRow>(
+                sql, new { userId, token });
         }, ct);
         return rows.Select(r => new PasskeyResponse(r.Id, r.Name, DbTime.Utc(r.CreatedAt), r.LastUsedAt is { } used ? DbTime.Utc(used) : null)).ToList();
     }
@@ -48,7 +48,7 @@ internal sealed class PasskeyStore(NpgsqlDataSource dataSource, EmailTemplates t
     {
         const string sql = "SELECT credential_id AS Id, transports AS Transports FROM passkeys WHERE user_id = @userId ORDER BY created_at";
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var rows = await conn.QueryAsync<(byte[] Id, string[] Transports)>(new CommandDefinition(sql, new { userId }, cancellationToken: ct));
+        var rows = await conn.QueryAsync<DescriptorRow>(sql, new { userId, ct });
         return rows.Select(r => new PublicKeyCredentialDescriptor(PublicKeyCredentialType.PublicKey, r.Id, ParseTransports(r.Transports))).ToList();
     }
 
@@ -66,9 +66,9 @@ internal sealed class PasskeyStore(NpgsqlDataSource dataSource, EmailTemplates t
         var now = clock.GetUtcNow();
         var id = Guid.CreateVersion7(now);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(insert, new { id, userId, purpose, optionsJson, now, expiresAt = now + ChallengeLifetime }, cancellationToken: ct));
+        await conn.ExecuteAsync(insert, new { id, userId, purpose, optionsJson, now, expiresAt = now + ChallengeLifetime, ct });
         if (userId is not null)
-            await conn.ExecuteAsync(new CommandDefinition(trim, new { userId, purpose, keep = MaxPendingRegistrations }, cancellationToken: ct));
+            await conn.ExecuteAsync(trim, new { userId, purpose, keep = MaxPendingRegistrations, ct });
         return id;
     }
 
@@ -76,30 +76,34 @@ internal sealed class PasskeyStore(NpgsqlDataSource dataSource, EmailTemplates t
     /// Takes (deletes) the user's pending registration whose options carry <paramref name="challenge"/>: single use, so of two
     /// requests with one attestation only one gets the options. Null when there is none or it expired.
     /// </summary>
-    public Task<string?> TakeRegisterChallengeAsync(Guid userId, string challenge, CancellationToken ct) => TakeAsync("""
-        DELETE FROM webauthn_challenges
-        WHERE user_id = @userId AND purpose = 'register' AND options->>'challenge' = @challenge
-        RETURNING options::text AS Options, expires_at AS ExpiresAt
-        """, new { userId, challenge }, ct);
-
-    /// <summary>Takes (deletes) a passwordless signin's challenge by its id; null when unknown, used or expired.</summary>
-    public Task<string?> TakeSigninChallengeAsync(Guid id, CancellationToken ct) => TakeAsync("""
-        DELETE FROM webauthn_challenges WHERE id = @id AND purpose = 'signin'
-        RETURNING options::text AS Options, expires_at AS ExpiresAt
-        """, new { id }, ct);
-
-    private async Task<string?> TakeAsync(string sql, object parameters, CancellationToken ct)
+    public async Task<string?> TakeRegisterChallengeAsync(Guid userId, string challenge, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var row = await conn.QuerySingleOrDefaultAsync<(string Options, DateTime ExpiresAt)?>(new CommandDefinition(sql, parameters, cancellationToken: ct));
-        return row is { } taken && DbTime.Utc(taken.ExpiresAt) > clock.GetUtcNow() ? taken.Options : null;
+        return Unexpired(await conn.QuerySingleOrDefaultAsync<TakenChallenge>("""
+            DELETE FROM webauthn_challenges
+            WHERE user_id = @userId AND purpose = 'register' AND options->>'challenge' = @challenge
+            RETURNING options::text AS Options, expires_at AS ExpiresAt
+            """, new { userId, challenge, ct }));
     }
+
+    /// <summary>Takes (deletes) a passwordless signin's challenge by its id; null when unknown, used or expired.</summary>
+    public async Task<string?> TakeSigninChallengeAsync(Guid id, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return Unexpired(await conn.QuerySingleOrDefaultAsync<TakenChallenge>("""
+            DELETE FROM webauthn_challenges WHERE id = @id AND purpose = 'signin'
+            RETURNING options::text AS Options, expires_at AS ExpiresAt
+            """, new { id, ct }));
+    }
+
+    private string? Unexpired(TakenChallenge? taken) =>
+        taken is not null && DbTime.Utc(taken.ExpiresAt) > clock.GetUtcNow() ? taken.Options : null;
 
     public async Task<bool> IsCredentialIdFreeAsync(byte[] credentialId, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return !await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM passkeys WHERE credential_id = @credentialId)", new { credentialId }, cancellationToken: ct));
+        return !await conn.ExecuteScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM passkeys WHERE credential_id = @credentialId)", new { credentialId, ct });
     }
 
     /// <summary>
@@ -118,16 +122,16 @@ internal sealed class PasskeyStore(NpgsqlDataSource dataSource, EmailTemplates t
         var id = Guid.CreateVersion7(now);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var email = await conn.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(lockUser, new { userId }, tx, cancellationToken: ct));
+        var email = await conn.QuerySingleOrDefaultAsync<string?>(lockUser, new { userId, ct }, tx);
         if (email is null) return null;
-        var inserted = await conn.ExecuteAsync(new CommandDefinition(insert, new
+        var inserted = await conn.ExecuteAsync(insert, new
         {
             id, userId, credentialId = credential.Id, publicKey = credential.PublicKey, signCount = (long)credential.SignCount,
             aaguid = credential.AaGuid == Guid.Empty ? (Guid?)null : credential.AaGuid,
-            transports = FormatTransports(credential.Transports), name, now,
-        }, tx, cancellationToken: ct));
+            transports = FormatTransports(credential.Transports), name, now, ct,
+        }, tx);
         if (inserted == 0) return null;
-        await conn.ExecuteAsync(new CommandDefinition(CountPasskeys, new { userId }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(CountPasskeys, new { userId, ct }, tx);
         await OutboxStore.EnqueueAsync(conn, tx, templates.PasskeyAdded(email), now, ct);
         await AuditLog.WriteAsync(conn, tx, AuditKinds.PasskeyAdded, userId, origin, now, new { passkeyId = id }, ct);
         await tx.CommitAsync(ct);
@@ -142,10 +146,10 @@ internal sealed class PasskeyStore(NpgsqlDataSource dataSource, EmailTemplates t
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var email = await conn.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(lockUser, new { userId }, tx, cancellationToken: ct));
-        if (email is null || await conn.ExecuteAsync(new CommandDefinition(delete, new { passkeyId, userId }, tx, cancellationToken: ct)) == 0)
+        var email = await conn.QuerySingleOrDefaultAsync<string?>(lockUser, new { userId, ct }, tx);
+        if (email is null || await conn.ExecuteAsync(delete, new { passkeyId, userId, ct }, tx) == 0)
             return false;
-        await conn.ExecuteAsync(new CommandDefinition(CountPasskeys, new { userId }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(CountPasskeys, new { userId, ct }, tx);
         await OutboxStore.EnqueueAsync(conn, tx, templates.PasskeyRemoved(email), now, ct);
         await AuditLog.WriteAsync(conn, tx, AuditKinds.PasskeyRemoved, userId, origin, now, new { passkeyId }, ct);
         await tx.CommitAsync(ct);
@@ -161,9 +165,10 @@ internal sealed class PasskeyStore(NpgsqlDataSource dataSource, EmailTemplates t
             WHERE p.credential_id = @credentialId
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var rows = await conn.QueryAsync<PasskeyRow, UserRow, StoredPasskey>(new CommandDefinition(sql, new { credentialId }, cancellationToken: ct),
-            (p, u) => new StoredPasskey(p.PasskeyId, p.PublicKey, p.SignCount, u.ToResponse(), p.Disabled), splitOn: "Id");
-        return rows.SingleOrDefault();
+        var p = await conn.QuerySingleOrDefaultAsync<PasskeyRow>(sql, new { credentialId, ct });
+        return p is null ? null
+            : new StoredPasskey(p.PasskeyId, p.PublicKey, p.SignCount,
+                new UserRow(p.Id, p.Email, p.EmailVerified, p.DisplayName, p.CreatedAt, p.Roles, p.Totp, p.Passkeys).ToResponse(), p.Disabled);
     }
 
     /// <summary>
@@ -174,7 +179,7 @@ internal sealed class PasskeyStore(NpgsqlDataSource dataSource, EmailTemplates t
     {
         const string sql = "UPDATE passkeys SET sign_count = @counter, last_used_at = @now WHERE id = @passkeyId AND sign_count = @seen";
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return await conn.ExecuteAsync(new CommandDefinition(sql, new { passkeyId, seen, counter, now = clock.GetUtcNow() }, cancellationToken: ct)) == 1;
+        return await conn.ExecuteAsync(sql, new { passkeyId, seen, counter, now = clock.GetUtcNow(), ct }) == 1;
     }
 
     public Task AuditFailureAsync(Guid userId, Guid passkeyId, string reason, RequestOrigin origin, CancellationToken ct) =>
@@ -200,5 +205,10 @@ internal sealed class PasskeyStore(NpgsqlDataSource dataSource, EmailTemplates t
         return [.. parsed];
     }
 
-    private sealed record PasskeyRow(Guid PasskeyId, byte[] PublicKey, long SignCount, bool Disabled);
+    // The passkey's columns, then its user's (UserRow.ColumnsOfU): one flat row, read without multi-mapping.
+    internal sealed record PasskeyRow(Guid PasskeyId, byte[] PublicKey, long SignCount, bool Disabled,
+        Guid Id, string Email, bool EmailVerified, string? DisplayName, DateTime CreatedAt, string[] Roles, bool Totp, int Passkeys);
+    internal sealed record PasskeyListRow(Guid Id, string Name, DateTime CreatedAt, DateTime? LastUsedAt);
+    internal sealed record DescriptorRow(byte[] Id, string[] Transports);
+    internal sealed record TakenChallenge(string Options, DateTime ExpiresAt);
 }

@@ -19,7 +19,7 @@ internal sealed class CredentialStore(NpgsqlDataSource dataSource, TimeProvider 
         var row = await DbRetry.ReadAsync(async token =>
         {
             await using var conn = await dataSource.OpenConnectionAsync(token);
-            return await conn.QuerySingleOrDefaultAsync<CredentialsRow>(new CommandDefinition(sql, new { email }, cancellationToken: token));
+            return await conn.QuerySingleOrDefaultAsync<CredentialsRow>(sql, new { email, token });
         }, ct);
         return row is null ? null : new Credentials(new UserRow(row.Id, row.Email, row.EmailVerified, row.DisplayName, row.CreatedAt, row.Roles, row.Totp, row.Passkeys).ToResponse(), row.PasswordHash, row.Disabled);
     }
@@ -39,7 +39,7 @@ internal sealed class CredentialStore(NpgsqlDataSource dataSource, TimeProvider 
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        if (await conn.ExecuteAsync(new CommandDefinition(sql, new { userId, verifiedHash, newHash, now }, tx, cancellationToken: ct)) != 1)
+        if (await conn.ExecuteAsync(sql, new { userId, verifiedHash, newHash, now, ct }, tx) != 1)
             return false;
         await AuditLog.WriteAsync(conn, tx, AuditKinds.PasswordRehashed, userId, origin, now,
             new { from = Argon2id.Scheme(verifiedHash), to = Argon2id.Scheme(newHash) }, ct);
@@ -47,7 +47,7 @@ internal sealed class CredentialStore(NpgsqlDataSource dataSource, TimeProvider 
         return true;
     }
 
-    private sealed record CredentialsRow(Guid Id, string Email, bool EmailVerified, string? DisplayName, DateTime CreatedAt, string[] Roles,
+    internal sealed record CredentialsRow(Guid Id, string Email, bool EmailVerified, string? DisplayName, DateTime CreatedAt, string[] Roles,
         bool Totp, int Passkeys, string PasswordHash, bool Disabled)
     {
         // Dapper reports text[] as System.Array, which matches no constructor parameter: it builds the row

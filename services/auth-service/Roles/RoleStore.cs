@@ -25,16 +25,18 @@ internal sealed class RoleStore(NpgsqlDataSource dataSource, TimeProvider clock)
         var now = clock.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var user = await conn.QuerySingleOrDefaultAsync<(Guid Id, string[] Roles)?>(new CommandDefinition(lockUser, new { email }, tx, cancellationToken: ct));
-        if (user is not { } row) return RoleChange.UnknownUser;
+        var row = await conn.QuerySingleOrDefaultAsync<RoleRow>(lockUser, new { email, ct }, tx);
+        if (row is null) return RoleChange.UnknownUser;
         var has = row.Roles.Contains(role, StringComparer.Ordinal);
         if (has == grant) return RoleChange.Unchanged;
         if (grant && row.Roles.Length >= RoleNames.MaxPerUser) return RoleChange.TooMany;
         string[] roles = grant ? [.. row.Roles.Append(role).Order(StringComparer.Ordinal)] : [.. row.Roles.Where(r => r != role)];
-        await conn.ExecuteAsync(new CommandDefinition(update, new { id = row.Id, roles, now }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(update, new { id = row.Id, roles, now, ct }, tx);
         await AuditLog.WriteAsync(conn, tx, grant ? AuditKinds.RoleGranted : AuditKinds.RoleRevoked, row.Id, actorId, origin, now,
             new { role }, ct);
         await tx.CommitAsync(ct);
         return RoleChange.Changed;
     }
+
+    internal sealed record RoleRow(Guid Id, string[] Roles);
 }

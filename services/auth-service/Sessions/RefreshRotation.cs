@@ -45,13 +45,14 @@ internal sealed class RefreshRotation(NpgsqlDataSource dataSource, RefreshSucces
             lockTimeout = $"{(int)auth.RefreshLockTimeout.TotalMilliseconds}ms",
             origin.Ip,
             origin.UserAgent,
+            ct,
         };
 
         Row row;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         try
         {
-            row = await conn.QuerySingleAsync<Row>(new CommandDefinition(sql, parameters, cancellationToken: ct));
+            row = await conn.QuerySingleAsync<Row>(sql, parameters);
         }
         catch (PostgresException e) when (e.SqlState == LockNotAvailable)
         {
@@ -74,13 +75,13 @@ internal sealed class RefreshRotation(NpgsqlDataSource dataSource, RefreshSucces
     /// <summary>An older token of the session came back: revoked, audited and mailed as the function does for the previous one.</summary>
     private async Task<RefreshResult> RevokeReusedAsync(NpgsqlConnection conn, Guid sessionId, RequestOrigin origin, CancellationToken ct)
     {
-        await conn.ExecuteAsync(new CommandDefinition("SELECT revoke_reused_session_v1(@sessionId, @clockOffset, @Ip, @UserAgent)",
-            new { sessionId, clockOffset = DbTime.ClockOffset(clock), origin.Ip, origin.UserAgent }, cancellationToken: ct));
+        await conn.ExecuteAsync("SELECT revoke_reused_session_v1(@sessionId, @clockOffset, @Ip, @UserAgent)",
+            new { sessionId, clockOffset = DbTime.ClockOffset(clock), origin.Ip, origin.UserAgent, ct });
         return new RefreshResult.Reused();
     }
 
     /// <summary>The function's row: only <see cref="Outcome"/> is set for 'invalid'; the session and user for the others.</summary>
-    private sealed record Row(string Outcome, Guid? SessionId, Guid? UserId, DateTime? SessionExpiresAt, string? Email,
+    internal sealed record Row(string Outcome, Guid? SessionId, Guid? UserId, DateTime? SessionExpiresAt, string? Email,
         bool? EmailVerified, string? DisplayName, DateTime? UserCreatedAt, string[]? Roles, string[]? Amr, bool? Totp, int? Passkeys,
         byte[]? CurrentHash, int? Generation)
     {

@@ -37,10 +37,10 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOpt
         var expiresAt = now + auth.SessionLifetime;
         var idleExpiresAt = Min(now + auth.RefreshTokenIdleLifetime, expiresAt);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(sql, new
+        await conn.ExecuteAsync(sql, new
         {
-            id, userId, now, idleExpiresAt, expiresAt, origin.UserAgent, origin.Ip, tokenHash = OpaqueToken.Hash(secret), amr = amr.ToArray(),
-        }, cancellationToken: ct));
+            id, userId, now, idleExpiresAt, expiresAt, origin.UserAgent, origin.Ip, tokenHash = OpaqueToken.Hash(secret), amr = amr.ToArray(), ct,
+        });
         var token = RefreshToken.Format(id, secret);
         return new NewSession(id, token, expiresAt);
     }
@@ -58,12 +58,11 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOpt
         var found = await DbRetry.ReadAsync(async token =>
         {
             await using var conn = await dataSource.OpenConnectionAsync(token);
-            var rows = await conn.QueryAsync<UserRow, LiveSessionTimes, (UserRow, LiveSessionTimes)>(new CommandDefinition(sql, new { sessionId, userId, now }, cancellationToken: token),
-                (user, times) => (user, times), splitOn: "ExpiresAt");
-            return rows.SingleOrDefault();
+            return await conn.QuerySingleOrDefaultAsync<LiveSessionRow>(sql, new { sessionId, userId, now, token });
         }, ct);
-        return found is ({ } row, { } lifetimes)
-            ? new LiveSession(row.ToResponse(), DbTime.Utc(lifetimes.ExpiresAt), DbTime.Utc(lifetimes.IdleExpiresAt))
+        return found is { } r
+            ? new LiveSession(new UserRow(r.Id, r.Email, r.EmailVerified, r.DisplayName, r.CreatedAt, r.Roles, r.Totp, r.Passkeys).ToResponse(),
+                DbTime.Utc(r.ExpiresAt), DbTime.Utc(r.IdleExpiresAt))
             : null;
     }
 
@@ -84,8 +83,8 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOpt
             SELECT user_id, '{AuditKinds.Logout}', @Ip, @UserAgent, @now, jsonb_build_object('sessionId', id) FROM revoked
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(sql,
-            new { sessionId = token.SessionId, tokenHash = token.SecretHash, origin.Ip, origin.UserAgent, now = clock.GetUtcNow() }, cancellationToken: ct));
+        await conn.ExecuteAsync(sql,
+            new { sessionId = token.SessionId, tokenHash = token.SecretHash, origin.Ip, origin.UserAgent, now = clock.GetUtcNow(), ct });
     }
 
     public async Task LogoutEverywhereAsync(Guid userId, RequestOrigin origin, CancellationToken ct)
@@ -111,7 +110,7 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOpt
             UPDATE sessions SET revoked_at = @now, revoked_reason = @reason
             WHERE user_id = @userId AND revoked_at IS NULL AND id IS DISTINCT FROM @exceptSessionId
             """;
-        return conn.ExecuteAsync(new CommandDefinition(sql, new { userId, reason, exceptSessionId, now }, tx, cancellationToken: ct));
+        return conn.ExecuteAsync(sql, new { userId, reason, exceptSessionId, now, ct }, tx);
     }
 
     public async Task<IReadOnlyList<SessionResponse>> ListLiveAsync(Guid userId, Guid currentSessionId, CancellationToken ct)
@@ -126,7 +125,7 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOpt
         var rows = await DbRetry.ReadAsync(async token =>
         {
             await using var conn = await dataSource.OpenConnectionAsync(token);
-            return await conn.QueryAsync<SessionRow>(new CommandDefinition(sql, new { userId, now }, cancellationToken: token));
+            return await conn.QueryAsync<SessionRow>(sql, new { userId, now, token });
         }, ct);
         return rows.Select(r => new SessionResponse(r.Id, DbTime.Utc(r.CreatedAt), DbTime.Utc(r.LastUsedAt), DbTime.Utc(r.ExpiresAt), r.UserAgent, r.Ip, r.Id == currentSessionId)).ToList();
     }
@@ -143,13 +142,15 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOpt
             SELECT @userId, '{AuditKinds.SessionRevoked}', @Ip, @UserAgent, @now, jsonb_build_object('sessionId', id) FROM revoked
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return await conn.ExecuteAsync(new CommandDefinition(sql,
-            new { userId, sessionId, origin.Ip, origin.UserAgent, now = clock.GetUtcNow() }, cancellationToken: ct)) == 1;
+        return await conn.ExecuteAsync(sql,
+            new { userId, sessionId, origin.Ip, origin.UserAgent, now = clock.GetUtcNow(), ct }) == 1;
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
-    private sealed record LiveSessionTimes(DateTime ExpiresAt, DateTime IdleExpiresAt);
+    // The user's columns (UserRow.ColumnsOfU), then the session's lifetimes: one flat row, read without multi-mapping.
+    internal sealed record LiveSessionRow(Guid Id, string Email, bool EmailVerified, string? DisplayName, DateTime CreatedAt, string[] Roles,
+        bool Totp, int Passkeys, DateTime ExpiresAt, DateTime IdleExpiresAt);
 
-    private sealed record SessionRow(Guid Id, DateTime CreatedAt, DateTime LastUsedAt, DateTime ExpiresAt, string? UserAgent, string? Ip);
+    internal sealed record SessionRow(Guid Id, DateTime CreatedAt, DateTime LastUsedAt, DateTime ExpiresAt, string? UserAgent, string? Ip);
 }

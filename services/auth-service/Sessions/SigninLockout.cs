@@ -68,14 +68,14 @@ internal sealed class SigninLockout(NpgsqlDataSource dataSource, IOptions<AuthOp
             WHERE NOT EXISTS (SELECT 1 FROM attempt)
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var (number, lockedFor) = await conn.QuerySingleAsync<(int?, TimeSpan?)>(new CommandDefinition(sql, new
+        var (number, lockedFor) = await conn.QuerySingleAsync<AttemptRow>(sql, new
         {
             email,
             clockOffset = DbTime.ClockOffset(clock),
             window = lockout.FailureWindow,
             duration = lockout.LockoutDuration,
-            lockout.MaxFailures,
-        }, cancellationToken: ct));
+            lockout.MaxFailures, ct,
+        });
         if (number is { } n)
         {
             if (n >= lockout.MaxFailures) metrics.LockoutStarted(); // this attempt set locked_until
@@ -103,4 +103,6 @@ internal sealed class SigninLockout(NpgsqlDataSource dataSource, IOptions<AuthOp
         response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(refused.LockedFor.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         return Problems.Create(429, ErrorCodes.AccountLocked, "Too many failed signins for this email, try again later");
     }
+
+    internal sealed record AttemptRow(int? Number, TimeSpan? LockedFor);
 }

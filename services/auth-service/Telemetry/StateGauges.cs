@@ -57,7 +57,7 @@ internal sealed class StateGauges : BackgroundService
             WHERE sent_at IS NULL AND dropped_at IS NULL AND attempts < @maxAttempts
             """;
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var (pending, oldest) = await conn.QuerySingleAsync<(long, DateTime?)>(new CommandDefinition(sql, new { maxAttempts }, cancellationToken: ct));
+        var (pending, oldest) = await conn.QuerySingleAsync<OutboxRow>(sql, new { maxAttempts, ct });
         outbox = new OutboxSample(pending, oldest is { } o ? DbTime.Utc(o) : null);
     }
 
@@ -114,5 +114,6 @@ internal sealed class StateGauges : BackgroundService
         return [new Measurement<double>(Math.Max(0, (now - keys.SignerAt(now).NotBefore).TotalSeconds))];
     }
 
+    internal sealed record OutboxRow(long Pending, DateTime? Oldest);
     private sealed record OutboxSample(long Pending, DateTimeOffset? Oldest);
 }

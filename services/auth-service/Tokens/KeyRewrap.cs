@@ -29,8 +29,9 @@ internal sealed class KeyRewrap(NpgsqlDataSource dataSource, ServerSecrets secre
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         foreach (var column in Columns)
         {
-            var ids = await conn.QueryAsync<string>(new CommandDefinition(
-                $"SELECT {column.IdColumn}::text FROM {column.Table} WHERE {column.SealedColumnName} IS NOT NULL ORDER BY 1", cancellationToken: ct));
+            // SQL known only at run time and without parameters: the token itself is the parameter object, where the generated code finds it.
+            var ids = await conn.QueryAsync<string>(
+                $"SELECT {column.IdColumn}::text FROM {column.Table} WHERE {column.SealedColumnName} IS NOT NULL ORDER BY 1", ct);
             foreach (var id in ids)
             {
                 switch (await RewrapRowAsync(conn, column, id, ct))
@@ -50,9 +51,9 @@ internal sealed class KeyRewrap(NpgsqlDataSource dataSource, ServerSecrets secre
         // A lost conditional update means another rewrap got there first: read the row again and look.
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            var row = await conn.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            var row = await ReadRowAsync(conn,
                 $"SELECT {column.SealedColumnName} AS Box, kek_id AS KekId FROM {column.Table} WHERE {column.IdColumn} = CAST(@id AS {column.IdType})",
-                new { id }, cancellationToken: ct));
+                id, ct);
             if (row?.Box is null) return Outcome.Gone;
             if (row.KekId == secrets.SealingKeyId) return Outcome.AlreadySealed;
 
@@ -68,13 +69,30 @@ internal sealed class KeyRewrap(NpgsqlDataSource dataSource, ServerSecrets secre
                 CryptographicOperations.ZeroMemory(plaintext);
             }
 
-            var updated = await conn.ExecuteAsync(new CommandDefinition($"""
+            await using var update = new NpgsqlCommand($"""
                 UPDATE {column.Table} SET {column.SealedColumnName} = @Box, kek_id = @KekId
                 WHERE {column.IdColumn} = CAST(@id AS {column.IdType}) AND {column.SealedColumnName} = @oldBox AND kek_id IS NOT DISTINCT FROM @oldKekId
-                """, new { resealed.Box, resealed.KekId, id, oldBox = row.Box, oldKekId = row.KekId }, cancellationToken: ct));
+                """, conn);
+            update.Parameters.AddWithValue("Box", resealed.Box);
+            update.Parameters.AddWithValue("KekId", resealed.KekId);
+            update.Parameters.AddWithValue("id", id);
+            update.Parameters.AddWithValue("oldBox", row.Box);
+            update.Parameters.AddWithValue("oldKekId", (object?)row.KekId ?? DBNull.Value);
+            var updated = await update.ExecuteNonQueryAsync(ct);
             if (updated == 1) return Outcome.Rewrapped;
         }
         throw new InvalidOperationException($"The {column.What} '{id}' kept changing while it was being rewrapped.");
+    }
+
+    // The table and columns vary per sealed column, so the SQL is known only at run time; for such SQL with parameters the
+    // generated Dapper code (DapperAot.cs) cannot carry the cancellation token, so these statements go through Npgsql itself.
+    private static async Task<Row?> ReadRowAsync(NpgsqlConnection conn, string sql, string id, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        cmd.Parameters.AddWithValue("id", id);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return new Row(reader.IsDBNull(0) ? null : reader.GetFieldValue<byte[]>(0), reader.IsDBNull(1) ? null : reader.GetString(1));
     }
 
     private enum Outcome { Rewrapped, AlreadySealed, Unopenable, Gone }

@@ -37,9 +37,9 @@ internal sealed class RefreshSuccessorKey(
     private async Task<byte[]> DeriveAsBeforeAsync(CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var oldest = await conn.QueryFirstOrDefaultAsync<(string Kid, byte[] PrivateKey, string KekId)>(new CommandDefinition(
-            "SELECT kid, private_key, kek_id FROM signing_keys ORDER BY created_at, kid LIMIT 1", cancellationToken: ct));
-        if (oldest.Kid is null) return DeriveFromKek(secrets.Keys[0].Key); // sessions without a signing key: only one KEK was ever possible
+        var oldest = await conn.QueryFirstOrDefaultAsync<OldestKey>(
+            "SELECT kid, private_key, kek_id FROM signing_keys ORDER BY created_at, kid LIMIT 1", new { ct });
+        if (oldest is null) return DeriveFromKek(secrets.Keys[0].Key); // sessions without a signing key: only one KEK was ever possible
         if (!secrets.TryOpen(oldest.PrivateKey, oldest.KekId, oldest.Kid, out var pkcs8, out var kek))
             throw new CryptographicException(
                 $"Cannot carry over the refresh successor key: none of the configured key-encryption keys ({string.Join(", ", secrets.KeyIds)}) " +
@@ -51,4 +51,6 @@ internal sealed class RefreshSuccessorKey(
     /// <summary>How the previous release derived the key from <c>Auth:KeyEncryptionKey</c>.</summary>
     internal static byte[] DeriveFromKek(byte[] kek) =>
         HKDF.DeriveKey(HashAlgorithmName.SHA256, kek, 32, info: "refresh-token-successor"u8.ToArray());
+
+    internal sealed record OldestKey(string Kid, byte[] PrivateKey, string KekId);
 }

@@ -34,10 +34,10 @@ internal sealed class ServerSecretStore(NpgsqlDataSource dataSource, ServerSecre
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var fresh = SealNew(name);
-        await conn.ExecuteAsync(new CommandDefinition("""
+        await conn.ExecuteAsync("""
             INSERT INTO server_secrets (name, sealed_value, kek_id, created_at) VALUES (@name, @Box, @KekId, @now)
             ON CONFLICT (name) DO NOTHING
-            """, new { name, fresh.Box, fresh.KekId, now = clock.GetUtcNow() }, cancellationToken: ct));
+            """, new { name, fresh.Box, fresh.KekId, now = clock.GetUtcNow(), ct });
 
         var row = await ReadAsync(conn, name, ct);
         if (row.SealedValue is null)
@@ -45,9 +45,9 @@ internal sealed class ServerSecretStore(NpgsqlDataSource dataSource, ServerSecre
             var value = await pendingValue(ct);
             var pending = secrets.Seal(value, AssociatedData(name));
             CryptographicOperations.ZeroMemory(value);
-            await conn.ExecuteAsync(new CommandDefinition(
+            await conn.ExecuteAsync(
                 "UPDATE server_secrets SET sealed_value = @Box, kek_id = @KekId WHERE name = @name AND sealed_value IS NULL",
-                new { name, pending.Box, pending.KekId }, cancellationToken: ct));
+                new { name, pending.Box, pending.KekId, ct });
             row = await ReadAsync(conn, name, ct);
         }
         return row;
@@ -67,8 +67,8 @@ internal sealed class ServerSecretStore(NpgsqlDataSource dataSource, ServerSecre
     }
 
     private static Task<Row> ReadAsync(NpgsqlConnection conn, string name, CancellationToken ct) =>
-        conn.QuerySingleAsync<Row>(new CommandDefinition(
-            "SELECT sealed_value AS SealedValue, kek_id AS KekId FROM server_secrets WHERE name = @name", new { name }, cancellationToken: ct));
+        conn.QuerySingleAsync<Row>(
+            "SELECT sealed_value AS SealedValue, kek_id AS KekId FROM server_secrets WHERE name = @name", new { name, ct });
 
-    private sealed record Row(byte[]? SealedValue, string? KekId);
+    internal sealed record Row(byte[]? SealedValue, string? KekId);
 }

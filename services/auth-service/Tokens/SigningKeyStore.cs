@@ -24,7 +24,7 @@ internal sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets
         var rows = await DbRetry.ReadAsync(async token =>
         {
             await using var conn = await dataSource.OpenConnectionAsync(token);
-            return await conn.QueryAsync<KeyRow>(new CommandDefinition(sql, new { now }, cancellationToken: token));
+            return await conn.QueryAsync<KeyRow>(sql, new { now, token });
         }, ct);
         return rows.Select(r => new StoredSigningKey(r.Kid, r.PublicJwk, r.PrivateKey, r.KekId, r.CreatedAt, r.NotBefore, r.RetireAt, r.ExpiresAt))
             .ToList();
@@ -40,11 +40,11 @@ internal sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets
         await using var tx = await LockKeysAsync(conn, ct);
         // Any key not yet retired counts, even one whose not_before lies a moment ahead: a replica whose
         // clock runs slightly behind must use the key another replica just created, not add a second.
-        var exists = await conn.ExecuteScalarAsync<bool>(new CommandDefinition("""
+        var exists = await conn.ExecuteScalarAsync<bool>("""
             SELECT EXISTS (SELECT 1 FROM signing_keys
                            WHERE (retire_at IS NULL OR retire_at > @now)
                              AND (expires_at IS NULL OR expires_at > @now))
-            """, new { now }, tx, cancellationToken: ct));
+            """, new { now, ct }, tx);
         if (exists) return false;
 
         await InsertAsync(conn, tx, Generate(now, now), ct);
@@ -62,11 +62,11 @@ internal sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await LockKeysAsync(conn, ct);
-        var newest = await conn.QuerySingleOrDefaultAsync<(string Kid, DateTime NotBefore)>(new CommandDefinition("""
+        var newest = await conn.QuerySingleOrDefaultAsync<NewestKey>("""
             SELECT kid, not_before FROM signing_keys WHERE expires_at IS NULL OR expires_at > @now
             ORDER BY not_before DESC LIMIT 1
-            """, new { now }, tx, cancellationToken: ct));
-        if (newest.Kid is null) return null;
+            """, new { now, ct }, tx);
+        if (newest is null) return null;
         var dueAt = DbTime.Utc(newest.NotBefore) + interval;
         if (dueAt - lead > now) return null; // not due yet, or a successor is already scheduled
 
@@ -101,7 +101,7 @@ internal sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets
             UPDATE signing_keys SET retire_at = @notBefore, expires_at = LEAST(COALESCE(expires_at, @oldExpiresAt), @oldExpiresAt)
             WHERE (kid = @oldKid OR @oldKid IS NULL) AND (retire_at IS NULL OR retire_at > @notBefore)
             """;
-        await conn.ExecuteAsync(new CommandDefinition(retire, new { oldKid, notBefore, oldExpiresAt }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(retire, new { oldKid, notBefore, oldExpiresAt, ct }, tx);
         var key = Generate(notBefore, now);
         await InsertAsync(conn, tx, key, ct);
         return key.Kid;
@@ -113,14 +113,14 @@ internal sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets
             INSERT INTO signing_keys (kid, alg, public_jwk, private_key, kek_id, created_at, not_before)
             VALUES (@Kid, 'ES256', @PublicJwk::jsonb, @PrivateKey, @KekId, @CreatedAt, @NotBefore)
             """;
-        await conn.ExecuteAsync(new CommandDefinition(sql, key, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(sql, new { key.Kid, key.PublicJwk, key.PrivateKey, key.KekId, key.CreatedAt, key.NotBefore, ct }, tx);
     }
 
     /// <summary>Every change to the key set happens in a transaction holding this lock, so replicas take turns.</summary>
     private static async Task<NpgsqlTransaction> LockKeysAsync(NpgsqlConnection conn, CancellationToken ct)
     {
         var tx = await conn.BeginTransactionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@AdvisoryLockKey)", new { AdvisoryLockKey }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync("SELECT pg_advisory_xact_lock(@AdvisoryLockKey)", new { AdvisoryLockKey, ct }, tx);
         return tx;
     }
 
@@ -149,5 +149,6 @@ internal sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets
     private static string Thumbprint(string x, string y) =>
         Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes($$"""{"crv":"P-256","kty":"EC","x":"{{x}}","y":"{{y}}"}""")));
 
-    private sealed record KeyRow(string Kid, string PublicJwk, byte[] PrivateKey, string KekId, DateTime CreatedAt, DateTime NotBefore, DateTime? RetireAt, DateTime? ExpiresAt);
+    internal sealed record NewestKey(string Kid, DateTime NotBefore);
+    internal sealed record KeyRow(string Kid, string PublicJwk, byte[] PrivateKey, string KekId, DateTime CreatedAt, DateTime NotBefore, DateTime? RetireAt, DateTime? ExpiresAt);
 }
