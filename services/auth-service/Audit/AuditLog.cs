@@ -18,7 +18,7 @@ internal static class AuditLog
 
     /// <summary>Inside the caller's transaction, so the event commits or rolls back with its cause.</summary>
     public static Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string kind, Guid? userId, RequestOrigin origin,
-        DateTimeOffset now, object? details, CancellationToken ct) =>
+        DateTimeOffset now, AuditDetails? details, CancellationToken ct) =>
         conn.ExecuteAsync(new CommandDefinition(Insert, Parameters(kind, userId, null, origin, now, details), tx, cancellationToken: ct));
 
     /// <summary>
@@ -26,16 +26,16 @@ internal static class AuditLog
     /// inside the caller's transaction. A null actor is an operator at the command line.
     /// </summary>
     public static Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string kind, Guid userId, Guid? actorId,
-        RequestOrigin origin, DateTimeOffset now, object? details, CancellationToken ct) =>
+        RequestOrigin origin, DateTimeOffset now, AuditDetails? details, CancellationToken ct) =>
         conn.ExecuteAsync(new CommandDefinition(Insert, Parameters(kind, userId, actorId, origin, now, details), tx, cancellationToken: ct));
 
     public static async Task WriteAsync(NpgsqlDataSource dataSource, string kind, Guid? userId, RequestOrigin origin,
-        DateTimeOffset now, object? details, CancellationToken ct)
+        DateTimeOffset now, AuditDetails? details, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await WriteAsync(conn, null, kind, userId, origin, now, details, ct);
     }
 
-    private static object Parameters(string kind, Guid? userId, Guid? actorId, RequestOrigin origin, DateTimeOffset now, object? details) =>
-        new { kind, userId, actorId, origin.Ip, origin.UserAgent, now, details = details is null ? null : JsonSerializer.Serialize(details) };
+    private static object Parameters(string kind, Guid? userId, Guid? actorId, RequestOrigin origin, DateTimeOffset now, AuditDetails? details) =>
+        new { kind, userId, actorId, origin.Ip, origin.UserAgent, now, details = details is null ? null : JsonSerializer.Serialize(details, AuditJsonContext.Default.AuditDetails) };
 }

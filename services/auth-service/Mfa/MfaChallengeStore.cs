@@ -68,7 +68,7 @@ internal sealed class MfaChallengeStore(NpgsqlDataSource dataSource, MfaStore mf
             new { hash, now }, tx, cancellationToken: ct));
         var user = await conn.QuerySingleAsync<UserRow>(new CommandDefinition($"SELECT {UserRow.Columns} FROM users WHERE id = @userId",
             new { userId }, tx, cancellationToken: ct));
-        await AuditLog.WriteAsync(conn, tx, AuditKinds.MfaSucceeded, userId, origin, now, new { method }, ct);
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.MfaSucceeded, userId, origin, now, new MfaMethodDetails(method), ct);
         await tx.CommitAsync(ct);
         return new MfaChallengeResult(user.ToResponse(), method, 0);
     }

@@ -129,7 +129,7 @@ internal sealed class PasskeyStore(NpgsqlDataSource dataSource, EmailTemplates t
         if (inserted == 0) return null;
         await conn.ExecuteAsync(new CommandDefinition(CountPasskeys, new { userId }, tx, cancellationToken: ct));
         await OutboxStore.EnqueueAsync(conn, tx, templates.PasskeyAdded(email), now, ct);
-        await AuditLog.WriteAsync(conn, tx, AuditKinds.PasskeyAdded, userId, origin, now, new { passkeyId = id }, ct);
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.PasskeyAdded, userId, origin, now, new PasskeyDetails(id), ct);
         await tx.CommitAsync(ct);
         return new PasskeyResponse(id, name, now, null);
     }
@@ -147,7 +147,7 @@ internal sealed class PasskeyStore(NpgsqlDataSource dataSource, EmailTemplates t
             return false;
         await conn.ExecuteAsync(new CommandDefinition(CountPasskeys, new { userId }, tx, cancellationToken: ct));
         await OutboxStore.EnqueueAsync(conn, tx, templates.PasskeyRemoved(email), now, ct);
-        await AuditLog.WriteAsync(conn, tx, AuditKinds.PasskeyRemoved, userId, origin, now, new { passkeyId }, ct);
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.PasskeyRemoved, userId, origin, now, new PasskeyDetails(passkeyId), ct);
         await tx.CommitAsync(ct);
         return true;
     }
@@ -178,7 +178,7 @@ internal sealed class PasskeyStore(NpgsqlDataSource dataSource, EmailTemplates t
     }
 
     public Task AuditFailureAsync(Guid userId, Guid passkeyId, string reason, RequestOrigin origin, CancellationToken ct) =>
-        AuditLog.WriteAsync(dataSource, AuditKinds.PasskeySigninFailed, userId, origin, clock.GetUtcNow(), new { passkeyId, reason }, ct);
+        AuditLog.WriteAsync(dataSource, AuditKinds.PasskeySigninFailed, userId, origin, clock.GetUtcNow(), new PasskeySigninFailedDetails(passkeyId, reason), ct);
 
     private static string[] FormatTransports(AuthenticatorTransport[]? transports) =>
         transports is null ? [] : [.. transports.Select(t => JsonSerializer.Serialize(t, FidoModelSerializerContext.Default.AuthenticatorTransport).Trim('"')).Distinct()];
