@@ -7,6 +7,7 @@ using AuthService.Email;
 using AuthService.Import;
 using AuthService.Mfa;
 using AuthService.Passkeys;
+using AuthService.Passwords;
 using AuthService.Sessions;
 using AuthService.Shared;
 using AuthService.Tokens;
@@ -43,6 +44,7 @@ namespace AuthService.Http;
 // Response bodies
 [JsonSerializable(typeof(UserResponse))]
 [JsonSerializable(typeof(MessageResponse))]
+[JsonSerializable(typeof(PasswordRules))]
 [JsonSerializable(typeof(AccessTokenResponse))]
 [JsonSerializable(typeof(MfaRequiredResponse))]
 [JsonSerializable(typeof(IReadOnlyList<SessionResponse>))]
