@@ -12,6 +12,7 @@ namespace AuthService.Docs;
 [JsonSerializable(typeof(int))]
 [JsonSerializable(typeof(long))]
 [JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(object[]))]
 [JsonSerializable(typeof(Dictionary<string, object?>))]
 [JsonSerializable(typeof(Dictionary<string, object?>[]))]
 internal sealed partial class ExampleJsonContext : JsonSerializerContext;
