@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AuthService.Data;
+using AuthService.Http;
 using AuthService.Sessions;
 using AuthService.Shared;
 using Dapper;
@@ -26,7 +27,7 @@ internal sealed class AccountExportStore(NpgsqlDataSource dataSource, SessionSto
                 events, new { userId = caller.User.Id, limit = MaxAuditEvents, token });
         }, ct);
         var audit = rows.Select(r => new ExportedAuditEvent(r.Kind, DbTime.Utc(r.CreatedAt), r.Ip, r.UserAgent,
-            r.Details is null ? null : JsonSerializer.Deserialize<JsonElement>(r.Details))).ToList();
+            r.Details is null ? null : JsonSerializer.Deserialize(r.Details, AuthJsonContext.Default.JsonElement))).ToList();
         var live = await sessions.ListLiveAsync(caller.User.Id, caller.SessionId, ct);
         // The factors as the user row counts them (users.totp_enabled, users.passkey_count): no secrets, no key material.
         return new AccountExport(caller.User, caller.User.Roles, live, caller.User.Mfa, audit, clock.GetUtcNow());

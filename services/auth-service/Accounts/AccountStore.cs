@@ -48,7 +48,7 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clo
         {
             if (!created) await conn.ExecuteAsync(voidOlder, new { userId, now, ct }, tx);
             var signupId = await conn.ExecuteScalarAsync<long>(insertSignup, new { userId, passwordHash, displayName, now, ct }, tx);
-            await OutboxStore.EnqueueAsync(conn, tx, email, EmailLinks.VerifyKind, userId, new { signupId }, now, ct);
+            await OutboxStore.EnqueueAsync(conn, tx, email, EmailLinks.VerifyKind, userId, new VerificationMailParameters(signupId), now, ct);
         }
         await AuditLog.WriteAsync(conn, tx, created ? AuditKinds.Signup : AuditKinds.SignupExistingEmail, userId, origin, now, null, ct);
         await tx.CommitAsync(ct);
@@ -67,7 +67,7 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider clo
         await using var tx = await conn.BeginTransactionAsync(ct);
         var p = await conn.QuerySingleOrDefaultAsync<PendingSignup>(find, new { email, ct }, tx);
         if (p is null) return;
-        await OutboxStore.EnqueueAsync(conn, tx, email, EmailLinks.VerifyKind, p.UserId, new { signupId = p.SignupId }, now, ct);
+        await OutboxStore.EnqueueAsync(conn, tx, email, EmailLinks.VerifyKind, p.UserId, new VerificationMailParameters(p.SignupId), now, ct);
         await tx.CommitAsync(ct);
     }
 

@@ -24,13 +24,13 @@ internal sealed class EmailChangeStore(NpgsqlDataSource dataSource, EmailTemplat
         if (await conn.ExecuteScalarAsync<bool>(taken, new { newEmail, ct }, tx))
         {
             await OutboxStore.EnqueueAsync(conn, tx, newEmail, EmailChangeOnTakenAddressMail.KindName, null, null, now, ct);
-            await AuditLog.WriteAsync(conn, tx, AuditKinds.EmailChangeRequested, userId, origin, now, new { addressTaken = true }, ct);
+            await AuditLog.WriteAsync(conn, tx, AuditKinds.EmailChangeRequested, userId, origin, now, new EmailChangeRequestedDetails(AddressTaken: true), ct);
         }
         else
         {
-            await OutboxStore.EnqueueAsync(conn, tx, newEmail, EmailLinks.EmailChangeKind, userId, new { from = currentEmail }, now, ct);
+            await OutboxStore.EnqueueAsync(conn, tx, newEmail, EmailLinks.EmailChangeKind, userId, new EmailChangeMailParameters(currentEmail), now, ct);
             await OutboxStore.EnqueueAsync(conn, tx, templates.EmailChangeRequested(currentEmail), now, ct);
-            await AuditLog.WriteAsync(conn, tx, AuditKinds.EmailChangeRequested, userId, origin, now, new { addressTaken = false }, ct);
+            await AuditLog.WriteAsync(conn, tx, AuditKinds.EmailChangeRequested, userId, origin, now, new EmailChangeRequestedDetails(AddressTaken: false), ct);
         }
         await tx.CommitAsync(ct);
     }

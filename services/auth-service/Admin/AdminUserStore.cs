@@ -82,7 +82,7 @@ internal sealed class AdminUserStore(NpgsqlDataSource dataSource, TimeProvider c
             return null;
         }
         if (invite) await OutboxStore.EnqueueAsync(conn, tx, email, InvitationMail.KindName, id, null, now, ct);
-        await AuditLog.WriteAsync(conn, tx, AuditKinds.AdminUserCreated, id, actorId, origin, now, new { roles, emailVerified, invited = invite }, ct);
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.AdminUserCreated, id, actorId, origin, now, new AdminUserCreatedDetails(roles, emailVerified, invite), ct);
         await tx.CommitAsync(ct);
         return id;
     }
@@ -109,13 +109,11 @@ internal sealed class AdminUserStore(NpgsqlDataSource dataSource, TimeProvider c
         var before = (await conn.QuerySingleOrDefaultAsync<RolesRow>(lockUser, new { id, ct }, tx))?.Roles;
         if (before is null) return false;
         await conn.ExecuteAsync(update, new { id, displayName, roles, emailVerified, now, ct }, tx);
-        await AuditLog.WriteAsync(conn, tx, AuditKinds.AdminUserUpdated, id, actorId, origin, now, new
-        {
-            displayName = displayName is not null ? "changed" : null,
-            rolesAdded = roles?.Except(before).ToArray(),
-            rolesRemoved = roles is null ? null : before.Except(roles).ToArray(),
-            emailVerified,
-        }, ct);
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.AdminUserUpdated, id, actorId, origin, now, new AdminUserUpdatedDetails(
+            DisplayName: displayName is not null ? "changed" : null,
+            RolesAdded: roles?.Except(before).ToArray(),
+            RolesRemoved: roles is null ? null : before.Except(roles).ToArray(),
+            EmailVerified: emailVerified), ct);
         await tx.CommitAsync(ct);
         return true;
     }
@@ -130,7 +128,7 @@ internal sealed class AdminUserStore(NpgsqlDataSource dataSource, TimeProvider c
         await using var tx = await conn.BeginTransactionAsync(ct);
         if (await conn.ExecuteAsync(sql, new { id, now, ct }, tx) != 1) return false;
         var sessions = await SessionStore.RevokeAllForUserAsync(conn, tx, id, RevocationReasons.Disabled, null, now, ct);
-        await AuditLog.WriteAsync(conn, tx, AuditKinds.AdminUserDisabled, id, actorId, origin, now, new { sessions }, ct);
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.AdminUserDisabled, id, actorId, origin, now, new SessionCountDetails(sessions), ct);
         await tx.CommitAsync(ct);
         return true;
     }
@@ -155,7 +153,7 @@ internal sealed class AdminUserStore(NpgsqlDataSource dataSource, TimeProvider c
         await using var tx = await conn.BeginTransactionAsync(ct);
         if (await conn.QuerySingleOrDefaultAsync<int?>(exists, new { id, ct }, tx) is null) return false;
         var sessions = await SessionStore.RevokeAllForUserAsync(conn, tx, id, RevocationReasons.AdminLogout, null, now, ct);
-        await AuditLog.WriteAsync(conn, tx, AuditKinds.AdminUserLoggedOut, id, actorId, origin, now, new { sessions }, ct);
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.AdminUserLoggedOut, id, actorId, origin, now, new SessionCountDetails(sessions), ct);
         await tx.CommitAsync(ct);
         return true;
     }

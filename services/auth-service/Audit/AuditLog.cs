@@ -18,7 +18,7 @@ internal static class AuditLog
 
     /// <summary>Inside the caller's transaction, so the event commits or rolls back with its cause.</summary>
     public static Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string kind, Guid? userId, RequestOrigin origin,
-        DateTimeOffset now, object? details, CancellationToken ct) =>
+        DateTimeOffset now, AuditDetails? details, CancellationToken ct) =>
         InsertAsync(conn, tx, kind, userId, null, origin, now, details, ct);
 
     /// <summary>
@@ -26,11 +26,11 @@ internal static class AuditLog
     /// inside the caller's transaction. A null actor is an operator at the command line.
     /// </summary>
     public static Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string kind, Guid userId, Guid? actorId,
-        RequestOrigin origin, DateTimeOffset now, object? details, CancellationToken ct) =>
+        RequestOrigin origin, DateTimeOffset now, AuditDetails? details, CancellationToken ct) =>
         InsertAsync(conn, tx, kind, userId, actorId, origin, now, details, ct);
 
     public static async Task WriteAsync(NpgsqlDataSource dataSource, string kind, Guid? userId, RequestOrigin origin,
-        DateTimeOffset now, object? details, CancellationToken ct)
+        DateTimeOffset now, AuditDetails? details, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await WriteAsync(conn, null, kind, userId, origin, now, details, ct);
@@ -38,8 +38,9 @@ internal static class AuditLog
 
     // One statement with a parameter object of one known shape, so the build generates its binding (DapperAot.cs).
     private static Task InsertAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string kind, Guid? userId, Guid? actorId, RequestOrigin origin,
-        DateTimeOffset now, object? details, CancellationToken ct) =>
+        DateTimeOffset now, AuditDetails? details, CancellationToken ct) =>
         conn.ExecuteAsync(Insert, new { kind, userId, actorId, origin.Ip, origin.UserAgent, now, details = Details(details), ct }, tx);
 
-    private static string? Details(object? details) => details is null ? null : JsonSerializer.Serialize(details);
+    private static string? Details(AuditDetails? details) =>
+        details is null ? null : JsonSerializer.Serialize(details, AuditJsonContext.Default.AuditDetails);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using AuthService.Http;
 using AuthService.Options;
 using AuthService.Shared;
 using Microsoft.Extensions.Options;
@@ -27,7 +28,7 @@ internal static class RootPage
         var links = new RootLinks("auth-service", ApiDocumentTransformer.Version, "/.well-known/openid-configuration", "/openapi/v1.json",
             docs.Value.Enabled ? ApiReferencePage.Path : null, dev.Value.Enabled ? "/demo/" : null);
         http.Response.Headers.Vary = HeaderNames.Accept;
-        return WantsJson(http.Request) ? TypedResults.Json(links) : HtmlPage.Render(http, "auth-service", Body(links));
+        return WantsJson(http.Request) ? TypedResults.Json(links, AuthJsonContext.Default.RootLinks) : HtmlPage.Render(http, "auth-service", Body(links));
     }
 
     /// <summary>JSON when the client ranks it above HTML (browsers list text/html first; curl's */* gets the page).</summary>

@@ -67,5 +67,5 @@ internal sealed class SchemaDocsTransformer : IOpenApiSchemaTransformer
         context.JsonTypeInfo.Properties.FirstOrDefault(p => p.Name == name)?.PropertyType is { } type
         && (type == typeof(JsonElement) || type == typeof(JsonElement?));
 
-    private static JsonNode ToNode(object value) => JsonSerializer.SerializeToNode(value)!;
+    private static JsonNode ToNode(object value) => JsonSerializer.SerializeToNode(value, ExampleJsonContext.Default.Object)!;
 }

@@ -26,14 +26,14 @@ internal static class OutboxStore
     /// Queues a mail of <paramref name="kind"/> that its registered <see cref="IOutboxMail"/> renders at
     /// send time from <paramref name="parameters"/> (serialized to jsonb; never put a secret there).
     /// </summary>
-    public static Task EnqueueAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string to, string kind, Guid? userId, object? parameters,
+    public static Task EnqueueAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string to, string kind, Guid? userId, OutboxParameters? parameters,
         DateTimeOffset now, CancellationToken ct)
     {
         const string sql = """
             INSERT INTO outbox_emails ("to", kind, params, user_id, created_at, next_attempt_at)
             VALUES (@to, @kind, @json::jsonb, @userId, @now, @now)
             """;
-        var json = parameters is null ? null : JsonSerializer.Serialize(parameters);
+        var json = parameters is null ? null : JsonSerializer.Serialize(parameters, OutboxJsonContext.Default.OutboxParameters);
         return conn.ExecuteAsync(sql, new { to, kind, json, userId, now, ct }, tx);
     }
 

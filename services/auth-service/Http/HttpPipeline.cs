@@ -33,11 +33,7 @@ public static class HttpPipeline
         services.AddExceptionHandler<ApiExceptionHandler>();
         // Binding failures end as a bare 400/415; the status-code page below turns them into problems.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
-        services.ConfigureHttpJsonOptions(o =>
-        {
-            o.SerializerOptions.AllowDuplicateProperties = false;
-            o.SerializerOptions.MaxDepth = 16;
-        });
+        services.AddHttpJsonOptions();
         services.AddSingleton<CsrfFilter>();
         services.AddSingleton<BackgroundWorkQueue>().AddHostedService(sp => sp.GetRequiredService<BackgroundWorkQueue>());
         builder.AddRateLimits();

@@ -12,6 +12,8 @@ namespace AuthService.Http;
 /// </summary>
 public abstract record JsonRequest
 {
+    // set, not init: the source generator passes init-only members to the constructor with the record's parameters,
+    // and the serializer refuses extension data bound that way.
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? UnknownMembers { get; init; }
+    public Dictionary<string, JsonElement>? UnknownMembers { get; set; }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Unicode;
 using AuthService.Data;
+using AuthService.Http;
 using AuthService.Shared;
 
 namespace AuthService.Import;
@@ -17,8 +18,6 @@ public static class ImportUsersCommand
 {
     /// <summary>A user object is a few hundred bytes; a longer line is refused unread.</summary>
     public const int MaxLineBytes = 16 * 1024;
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static async Task<int> RunAsync(IServiceProvider services, string? path, TextWriter output, TextWriter error, CancellationToken ct = default)
     {
@@ -50,7 +49,7 @@ public static class ImportUsersCommand
             ImportUser? user;
             try
             {
-                user = JsonSerializer.Deserialize<ImportUser>(bytes.Span, Json);
+                user = JsonSerializer.Deserialize(bytes.Span, AuthJsonContext.Default.ImportUser);
             }
             catch (JsonException)
             {

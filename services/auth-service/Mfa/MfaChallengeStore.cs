@@ -68,7 +68,7 @@ internal sealed class MfaChallengeStore(NpgsqlDataSource dataSource, MfaStore mf
             new { hash, now, ct }, tx);
         var user = await conn.QuerySingleAsync<UserRow>($"SELECT {UserRow.Columns} FROM users WHERE id = @userId",
             new { userId, ct }, tx);
-        await AuditLog.WriteAsync(conn, tx, AuditKinds.MfaSucceeded, userId, origin, now, new { method }, ct);
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.MfaSucceeded, userId, origin, now, new MfaMethodDetails(method), ct);
         await tx.CommitAsync(ct);
         return new MfaChallengeResult(user.ToResponse(), method, 0);
     }

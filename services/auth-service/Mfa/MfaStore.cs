@@ -111,7 +111,7 @@ internal sealed class MfaStore(NpgsqlDataSource dataSource, ServerSecrets secret
             "DELETE FROM totp_secrets WHERE user_id = @Id; DELETE FROM recovery_codes WHERE user_id = @Id; DELETE FROM mfa_challenges WHERE user_id = @Id",
             new { user.Id, ct }, tx);
         await OutboxStore.EnqueueAsync(conn, tx, templates.TotpDisabled(user.Email), now, ct);
-        await AuditLog.WriteAsync(conn, tx, AuditKinds.TotpDisabled, user.Id, origin, now, new { method }, ct);
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.TotpDisabled, user.Id, origin, now, new MfaMethodDetails(method), ct);
         await tx.CommitAsync(ct);
         return true;
     }
@@ -126,7 +126,7 @@ internal sealed class MfaStore(NpgsqlDataSource dataSource, ServerSecrets secret
         if (await conn.QuerySingleOrDefaultAsync<bool?>(on, new { user.Id, ct }, tx) != true) return null;
         var codes = await ReplaceRecoveryCodesAsync(conn, tx, user.Id, now, ct);
         await OutboxStore.EnqueueAsync(conn, tx, templates.RecoveryCodesRegenerated(user.Email), now, ct);
-        await AuditLog.WriteAsync(conn, tx, AuditKinds.RecoveryCodesRegenerated, user.Id, origin, now, new { method }, ct);
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.RecoveryCodesRegenerated, user.Id, origin, now, new MfaMethodDetails(method), ct);
         await tx.CommitAsync(ct);
         return codes;
     }
@@ -159,7 +159,7 @@ internal sealed class MfaStore(NpgsqlDataSource dataSource, ServerSecrets secret
             remove, new { userId, now, ct }, tx);
         await OutboxStore.EnqueueAsync(conn, tx, templates.SecondFactorsReset(email), now, ct);
         await AuditLog.WriteAsync(conn, tx, AuditKinds.AdminMfaReset, userId, adminId, origin, now,
-            new { totp = removed.Totp, recoveryCodes = removed.RecoveryCodes, passkeys = removed.Passkeys }, ct);
+            new MfaResetDetails(removed.Totp, removed.RecoveryCodes, removed.Passkeys), ct);
         await tx.CommitAsync(ct);
         return true;
     }

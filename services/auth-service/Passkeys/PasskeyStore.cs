@@ -133,7 +133,7 @@ internal sealed class PasskeyStore(NpgsqlDataSource dataSource, EmailTemplates t
         if (inserted == 0) return null;
         await conn.ExecuteAsync(CountPasskeys, new { userId, ct }, tx);
         await OutboxStore.EnqueueAsync(conn, tx, templates.PasskeyAdded(email), now, ct);
-        await AuditLog.WriteAsync(conn, tx, AuditKinds.PasskeyAdded, userId, origin, now, new { passkeyId = id }, ct);
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.PasskeyAdded, userId, origin, now, new PasskeyDetails(id), ct);
         await tx.CommitAsync(ct);
         return new PasskeyResponse(id, name, now, null);
     }
@@ -151,7 +151,7 @@ internal sealed class PasskeyStore(NpgsqlDataSource dataSource, EmailTemplates t
             return false;
         await conn.ExecuteAsync(CountPasskeys, new { userId, ct }, tx);
         await OutboxStore.EnqueueAsync(conn, tx, templates.PasskeyRemoved(email), now, ct);
-        await AuditLog.WriteAsync(conn, tx, AuditKinds.PasskeyRemoved, userId, origin, now, new { passkeyId }, ct);
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.PasskeyRemoved, userId, origin, now, new PasskeyDetails(passkeyId), ct);
         await tx.CommitAsync(ct);
         return true;
     }
@@ -183,7 +183,7 @@ internal sealed class PasskeyStore(NpgsqlDataSource dataSource, EmailTemplates t
     }
 
     public Task AuditFailureAsync(Guid userId, Guid passkeyId, string reason, RequestOrigin origin, CancellationToken ct) =>
-        AuditLog.WriteAsync(dataSource, AuditKinds.PasskeySigninFailed, userId, origin, clock.GetUtcNow(), new { passkeyId, reason }, ct);
+        AuditLog.WriteAsync(dataSource, AuditKinds.PasskeySigninFailed, userId, origin, clock.GetUtcNow(), new PasskeySigninFailedDetails(passkeyId, reason), ct);
 
     private static string[] FormatTransports(AuthenticatorTransport[]? transports) =>
         transports is null ? [] : [.. transports.Select(t => JsonSerializer.Serialize(t, FidoModelSerializerContext.Default.AuthenticatorTransport).Trim('"')).Distinct()];

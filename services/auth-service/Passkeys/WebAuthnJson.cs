@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Fido2NetLib;
 
 namespace AuthService.Passkeys;
@@ -11,11 +12,11 @@ namespace AuthService.Passkeys;
 internal static class WebAuthnJson
 {
     public static AuthenticatorAttestationRawResponse? Attestation(JsonElement credential) =>
-        Read<AuthenticatorAttestationRawResponse>(credential) is { Response: { AttestationObject: { Length: > 0 }, ClientDataJson: { Length: > 0 } } } r
+        Read(credential, WebAuthnJsonContext.Default.AuthenticatorAttestationRawResponse) is { Response: { AttestationObject: { Length: > 0 }, ClientDataJson: { Length: > 0 } } } r
             && r.RawId is { Length: > 0 } ? r : null;
 
     public static AuthenticatorAssertionRawResponse? Assertion(JsonElement credential) =>
-        Read<AuthenticatorAssertionRawResponse>(credential) is { Response: { AuthenticatorData: { Length: > 0 }, Signature: { Length: > 0 }, ClientDataJson: { Length: > 0 } } } r
+        Read(credential, WebAuthnJsonContext.Default.AuthenticatorAssertionRawResponse) is { Response: { AuthenticatorData: { Length: > 0 }, Signature: { Length: > 0 }, ClientDataJson: { Length: > 0 } } } r
             && r.RawId is { Length: > 0 } ? r : null;
 
     /// <summary>The <c>challenge</c> member of clientDataJSON (base64url, as the options carried it), or null.</summary>
@@ -34,12 +35,12 @@ internal static class WebAuthnJson
         }
     }
 
-    private static T? Read<T>(JsonElement credential) where T : class
+    private static T? Read<T>(JsonElement credential, JsonTypeInfo<T> typeInfo) where T : class
     {
         if (credential.ValueKind != JsonValueKind.Object) return null;
         try
         {
-            return credential.Deserialize<T>();
+            return credential.Deserialize(typeInfo);
         }
         catch (Exception e) when (e is JsonException or FormatException or ArgumentException or InvalidOperationException or NotSupportedException)
         {

@@ -42,7 +42,7 @@ internal sealed class CredentialStore(NpgsqlDataSource dataSource, TimeProvider 
         if (await conn.ExecuteAsync(sql, new { userId, verifiedHash, newHash, now, ct }, tx) != 1)
             return false;
         await AuditLog.WriteAsync(conn, tx, AuditKinds.PasswordRehashed, userId, origin, now,
-            new { from = Argon2id.Scheme(verifiedHash), to = Argon2id.Scheme(newHash) }, ct);
+            new PasswordRehashDetails(Argon2id.Scheme(verifiedHash), Argon2id.Scheme(newHash)), ct);
         await tx.CommitAsync(ct);
         return true;
     }

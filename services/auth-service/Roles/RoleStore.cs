@@ -33,7 +33,7 @@ internal sealed class RoleStore(NpgsqlDataSource dataSource, TimeProvider clock)
         string[] roles = grant ? [.. row.Roles.Append(role).Order(StringComparer.Ordinal)] : [.. row.Roles.Where(r => r != role)];
         await conn.ExecuteAsync(update, new { id = row.Id, roles, now, ct }, tx);
         await AuditLog.WriteAsync(conn, tx, grant ? AuditKinds.RoleGranted : AuditKinds.RoleRevoked, row.Id, actorId, origin, now,
-            new { role }, ct);
+            new RoleDetails(role), ct);
         await tx.CommitAsync(ct);
         return RoleChange.Changed;
     }

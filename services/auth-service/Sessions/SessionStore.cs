@@ -93,7 +93,7 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, IOptions<AuthOpt
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var count = await RevokeAllForUserAsync(conn, tx, userId, RevocationReasons.LogoutAll, null, now, ct);
-        await AuditLog.WriteAsync(conn, tx, AuditKinds.LogoutAll, userId, origin, now, new { sessions = count }, ct);
+        await AuditLog.WriteAsync(conn, tx, AuditKinds.LogoutAll, userId, origin, now, new SessionCountDetails(count), ct);
         await tx.CommitAsync(ct);
     }
 

@@ -92,9 +92,7 @@ internal sealed class SigninLockout(NpgsqlDataSource dataSource, IOptions<AuthOp
     public Task AuditFailedCheckAsync(string kind, string email, Guid? userId, LockoutAttempt attempt, RequestOrigin origin,
         Guid? sessionId = null) =>
         AuditLog.WriteAsync(dataSource, kind, userId, origin, clock.GetUtcNow(),
-            sessionId is null
-                ? (object)new { email, failures = attempt.Number }
-                : new { email, failures = attempt.Number, sessionId },
+            new FailedCheckDetails(email, attempt.Number, sessionId),
             CancellationToken.None);
 
     /// <summary>429 account_locked with Retry-After: the same answer whether or not the account exists.</summary>

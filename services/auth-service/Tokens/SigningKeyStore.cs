@@ -132,7 +132,7 @@ internal sealed class SigningKeyStore(NpgsqlDataSource dataSource, ServerSecrets
         var x = Base64Url.EncodeToString(p.Q.X);
         var y = Base64Url.EncodeToString(p.Q.Y);
         var kid = Thumbprint(x, y);
-        var publicJwk = JsonSerializer.Serialize(new { kty = "EC", crv = "P-256", x, y, kid, use = "sig", alg = "ES256" });
+        var publicJwk = JsonSerializer.Serialize(new PublicJwk("EC", "P-256", x, y, kid, "sig", "ES256"), TokensJsonContext.Default.PublicJwk);
         var privateKey = ecdsa.ExportPkcs8PrivateKey();
         try
         {
