@@ -33,6 +33,8 @@ public sealed class RuntimeConfigurationTests
         // The service's JSON goes through source-generated contexts only, in the test host too (its JsonOptions
         // hold no reflection-based resolver); the tests' own JSON uses reflection.
         ["System.Text.Json.JsonSerializer.IsReflectionEnabledByDefault"] = "Native AOT",
+        // On, as the JIT runtime has it by default (Native AOT's default is off): telemetry's event sources.
+        ["System.Diagnostics.Tracing.EventSource.IsSupported"] = "default on",
         // Smaller code for LINQ in the executable; same results.
         ["System.Linq.Enumerable.IsSizeOptimized"] = "Native AOT",
         // Features the trimmer removes because the service uses none of them: COM, designers, data sets,

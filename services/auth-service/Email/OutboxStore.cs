@@ -33,7 +33,9 @@ internal static class OutboxStore
             INSERT INTO outbox_emails ("to", kind, params, user_id, created_at, next_attempt_at)
             VALUES (@to, @kind, @json::jsonb, @userId, @now, @now)
             """;
-        var json = parameters is null ? null : JsonSerializer.Serialize(parameters, OutboxJsonContext.Default.OutboxParameters);
+        // Typed, not var: Dapper.AOT's generator cannot see the JSON generator's context, so it would not know the
+        // type of an inferred variable and would leave this call to run-time Dapper (DapperInterceptionTests).
+        string? json = parameters is null ? null : JsonSerializer.Serialize(parameters, OutboxJsonContext.Default.OutboxParameters);
         return conn.ExecuteAsync(sql, new { to, kind, json, userId, now, ct }, tx);
     }
 
