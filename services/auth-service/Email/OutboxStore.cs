@@ -33,11 +33,13 @@ internal static class OutboxStore
             INSERT INTO outbox_emails ("to", kind, params, user_id, created_at, next_attempt_at)
             VALUES (@to, @kind, @json::jsonb, @userId, @now, @now)
             """;
-        // Typed, not var: Dapper.AOT's generator cannot see the JSON generator's context, so it would not know the
-        // type of an inferred variable and would leave this call to run-time Dapper (DapperInterceptionTests).
-        string? json = parameters is null ? null : JsonSerializer.Serialize(parameters, OutboxJsonContext.Default.OutboxParameters);
-        return conn.ExecuteAsync(sql, new { to, kind, json, userId, now, ct }, tx);
+        return conn.ExecuteAsync(sql, new { to, kind, json = Json(parameters), userId, now, ct }, tx);
     }
+
+    // A method with a declared type: Dapper.AOT's generator cannot see the JSON generator's context, so a variable
+    // inferred from it has no type there and the call would be left to run-time Dapper (DapperInterceptionTests).
+    private static string? Json(OutboxParameters? parameters) =>
+        parameters is null ? null : JsonSerializer.Serialize(parameters, OutboxJsonContext.Default.OutboxParameters);
 
     /// <summary>
     /// Drops the user's unsent mails of <paramref name="kinds"/> (their links are being voided). A row
