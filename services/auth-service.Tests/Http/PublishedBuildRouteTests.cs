@@ -94,7 +94,9 @@ public sealed class PublishedBuildRouteTests(PublishedServiceFixture published, 
 
         var export = await SendAsync(HttpMethod.Get, "/auth/me/export", session.AccessToken);
         Assert.Equal(HttpStatusCode.OK, export.StatusCode);
-        Assert.Equal(email, (await export.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("user").GetProperty("email").GetString());
+        var exported = await export.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(email, exported.GetProperty("profile").GetProperty("email").GetString());
+        Assert.Contains(exported.GetProperty("auditEvents").EnumerateArray(), e => e.GetProperty("kind").GetString() == "totp_enabled");
     }
 
     private async Task<SignedIn> SigninAsync(string email)
