@@ -8,7 +8,7 @@ namespace AuthService.Tests.Data;
 /// Every Dapper call of the service is replaced at compile time by Dapper.AOT's generated code (DapperAot.cs), since
 /// Dapper's own run-time IL emission fails in a Native AOT build. A replaced call no longer references Dapper's
 /// <c>SqlMapper</c> in the compiled assembly, so a reference left there is a call site left on run-time Dapper, also one
-/// the build's Dapper.AOT diagnostics (.editorconfig) do not name, such as one the generator skips without a word.
+/// the build's Dapper.AOT diagnostics (DapperAot.globalconfig) do not name, such as one the generator skips without a word.
 /// </summary>
 public sealed class DapperInterceptionTests
 {
