@@ -18,11 +18,12 @@ run: deps-run restore db-start
 	dotnet run --project $(SERVICE) --no-launch-profile --urls http://localhost:8080
 
 ## test: the whole suite; the tests start their own throwaway PostgreSQL. The PublishedBuild tests
-## run the Release publish output below, the Native AOT executable the image runs, as a child process;
+## run the Native AOT executable the image runs, as a child process (copied out of the image, or `make publish`
+## without a Docker engine);
 ## the Container tests run the image (`make image`) when a Docker engine runs or CI may start one
 ## (scripts/test.sh says which; without an engine they are skipped). It also packs the Testcontainers
 ## module and checks it against the newest Testcontainers (pack, compat below).
-test: deps-test restore validate-deploy lint-openapi publish pack compat
+test: deps-test restore validate-deploy lint-openapi pack compat
 	./scripts/test.sh
 
 ## test-fast: the inner loop; the suite without the Slow, Timing, Load, Browser, Deploy, PublishedBuild, Container

@@ -141,16 +141,18 @@ public sealed class RuntimeConfigurationTests
 
     /// <summary>
     /// The runtime settings compiled into the published executable: the <c>--runtimeknob:</c> lines of the
-    /// response file the AOT compiler read for it (obj/Release/…/native/AuthService.ilc.rsp), which must be
-    /// no newer than the executable.
+    /// response file the AOT compiler read for it, which must be no newer than the executable. It lies beside an
+    /// executable copied out of the image (scripts/test.sh takes it from the image's build stage), else under
+    /// obj/Release/…/native/ of a publish on this machine.
     /// </summary>
     private static Dictionary<string, string> CompiledInSettings(string publishDir)
     {
         var executable = new FileInfo(Path.Combine(publishDir, PublishedService.Executable));
-        var responseFile = new DirectoryInfo(Path.Combine(RepositoryRoot.Path, "services/auth-service/obj/Release"))
+        var beside = new FileInfo(Path.Combine(publishDir, "AuthService.ilc.rsp"));
+        var responseFile = beside.Exists ? beside : new DirectoryInfo(Path.Combine(RepositoryRoot.Path, "services/auth-service/obj/Release"))
             .EnumerateFiles("AuthService.ilc.rsp", SearchOption.AllDirectories)
             .OrderByDescending(f => f.LastWriteTimeUtc).FirstOrDefault();
-        Assert.True(responseFile is not null, "No AOT compiler response file under services/auth-service/obj/Release: was the executable published from this tree?");
+        Assert.True(responseFile is not null, "No AOT compiler response file beside the executable or under services/auth-service/obj/Release.");
         Assert.True(responseFile.LastWriteTimeUtc <= executable.LastWriteTimeUtc,
             $"{responseFile.FullName} is newer than {executable.FullName}: publish again.");
         const string knob = "--runtimeknob:";
