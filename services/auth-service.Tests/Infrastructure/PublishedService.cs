@@ -11,10 +11,11 @@ namespace AuthService.Tests.Infrastructure;
 /// Configuration comes from the environment, as in the container. Tests using it carry <c>[Trait("Category", "PublishedBuild")]</c>.
 /// </summary>
 /// <remarks>
-/// Publish once per test run: <c>make test</c> publishes into <c>artifacts/publish</c> before the
-/// tests and passes it as <c>AUTH_TEST_PUBLISH_DIR</c>, which is used as it is. Without it (a
-/// filtered <c>dotnet test</c>), the first test to need it publishes into <c>artifacts/publish</c>
-/// itself: incremental, about 2 s when nothing changed, and never a stale build from an earlier run.
+/// Compiled once per test run: <c>make test</c> copies the executable out of the service image (or
+/// publishes it without a Docker engine) into <c>artifacts/publish</c> and passes that as
+/// <c>AUTH_TEST_PUBLISH_DIR</c>, which is used as it is (scripts/test.sh). Without it (a filtered
+/// <c>dotnet test</c>), the first test to need it publishes into <c>artifacts/publish</c> itself:
+/// incremental (the AOT compile is skipped when nothing changed), never a stale build from an earlier run.
 /// </remarks>
 public sealed class PublishedService : IAsyncDisposable
 {

@@ -16,7 +16,7 @@ namespace AuthService.Http;
 
 /// <summary>
 /// Serializer metadata, generated at build time, for every JSON body the API reads or writes: the only resolver of
-/// the HTTP JSON options besides the framework's problem details (<see cref="HttpJsonOptions"/>), so a body type
+/// the HTTP JSON options besides the framework's own (problem details, OpenAPI; <see cref="HttpJsonOptions"/>), so a body type
 /// missing here fails the first request that uses it in the tests, not in a Native AOT build. The web defaults are
 /// what the endpoints used before (camelCase names, case-insensitive reading, nulls written).
 /// </summary>

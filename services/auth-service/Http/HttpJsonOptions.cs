@@ -19,12 +19,11 @@ internal static class HttpJsonOptions
         return services;
     }
 
-    public static void Configure(JsonSerializerOptions options)
+    private static void Configure(JsonSerializerOptions options)
     {
         options.AllowDuplicateProperties = false;
         options.MaxDepth = 16;
         options.TypeInfoResolverChain.Add(AuthJsonContext.Default);
-        RemoveReflection(options);
     }
 
     private static void RemoveReflection(JsonSerializerOptions options)
