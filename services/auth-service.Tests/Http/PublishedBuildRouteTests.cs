@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using AuthService.Tests.Abuse;
 using AuthService.Tests.Infrastructure;
 using AuthService.Tests.Mfa;
 using AuthService.Tests.Passwords;
@@ -13,8 +14,9 @@ namespace AuthService.Tests.Http;
 /// Every mapped route on the published executable. It is Native AOT: trimmed, no code generated at run
 /// time, JSON only from metadata compiled in. The in-memory suite runs the same code under the JIT,
 /// which forgives what AOT does not, so each route is called here too: anonymous, and signed in as an
-/// admin with a refresh cookie, with an empty, a malformed and a mistyped JSON body. No answer may be
-/// a 5xx, every error is problem+json with a code, and every JSON success body parses.
+/// admin with a refresh cookie, with an empty, a malformed and a mistyped JSON body, and with the raw
+/// hostile headers and requests of <see cref="RawSocketFuzzTests"/>. No answer may be a 5xx, every
+/// error is problem+json with a code, and every JSON success body parses.
 /// </summary>
 [Trait("Category", PublishedService.Category)]
 public sealed class PublishedBuildRouteTests(PublishedServiceFixture published, AuthServiceFixture memory)
@@ -62,6 +64,15 @@ public sealed class PublishedBuildRouteTests(PublishedServiceFixture published, 
                                           + string.Join("\n", failures.Take(20)) + "\n--- service output ---\n" + Tail(published.Service.Output));
         Assert.True(statuses.Keys.Any(s => s is >= 200 and < 300), "no route answered with success");
     }
+
+    [Fact]
+    public Task HostileHeaders_OnEveryRoute_NeverGet5xx() =>
+        RawSocketFuzzTests.AssertHostileHeadersNeverGet5xxAsync(EndpointWalk.Routes(memory.Factory), published.Service.BaseAddress);
+
+    [Theory]
+    [MemberData(nameof(RawSocketFuzzTests.RawRequests), MemberType = typeof(RawSocketFuzzTests))]
+    public Task RawHostileRequest_NeverGets5xx(string name, string raw) =>
+        RawSocketFuzzTests.AssertRawRequestNeverGets5xxAsync(published.Service.BaseAddress, name, raw);
 
     [Fact]
     public async Task SecondFactorJourney_OnThePublishedExecutable()
