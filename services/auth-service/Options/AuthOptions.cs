@@ -32,6 +32,9 @@ public sealed class AuthOptions
     /// <summary>How long a refresh waits for its turn on a busy session before 409.</summary>
     public TimeSpan RefreshLockTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary><see cref="RefreshLockTimeout"/> as PostgreSQL's <c>lock_timeout</c> setting, which the rotation functions set.</summary>
+    internal string RefreshLockTimeoutSetting => $"{(int)RefreshLockTimeout.TotalMilliseconds}ms";
+
     /// <summary>
     /// How many live sessions each replica keeps in memory for bearer checks (Sessions/SessionCache), and how many
     /// access tokens it remembers as validated (Sessions/ValidatedTokenCache); 0 turns both off, so every bearer call

@@ -17,7 +17,8 @@ namespace AuthService.Sessions;
 /// audited and mailed to the owner in the database; an older token than the previous one is first proven a genuine
 /// ancestor by walking that HMAC chain here, so a forged token revokes nothing.
 /// </summary>
-internal sealed class RefreshRotation(NpgsqlDataSource dataSource, RefreshSuccessorKey successorKey, IOptions<AuthOptions> options, TimeProvider clock)
+internal sealed class RefreshRotation(
+    NpgsqlDataSource dataSource, RefreshRotationBatcher batcher, RefreshSuccessorKey successorKey, IOptions<AuthOptions> options, TimeProvider clock)
 {
     private const string LockNotAvailable = "55P03";
     private readonly AuthOptions auth = options.Value;
@@ -26,6 +27,12 @@ internal sealed class RefreshRotation(NpgsqlDataSource dataSource, RefreshSucces
     {
         if (!RefreshToken.TryParse(presented, out var token)) return new RefreshResult.Invalid();
 
+        var successor = OpaqueToken.Successor(token.Secret, successorKey.Key);
+        var successorHash = OpaqueToken.Hash(successor);
+        // The common case, the newest token of a live session, goes with the refreshes arriving alongside it.
+        if (token.SessionId is { } sessionId && await batcher.RotateAsync(sessionId, token.SecretHash, successorHash) is { } batched)
+            return Renewed(batched, successor) ?? new RefreshResult.Invalid();
+
         const string sql = """
             SELECT outcome AS Outcome, session_id AS SessionId, user_id AS UserId, session_expires_at AS SessionExpiresAt,
                    email AS Email, email_verified AS EmailVerified, display_name AS DisplayName, user_created_at AS UserCreatedAt,
@@ -33,16 +40,15 @@ internal sealed class RefreshRotation(NpgsqlDataSource dataSource, RefreshSucces
                    current_hash AS CurrentHash, generation AS Generation
             FROM rotate_refresh_token_v3(@sessionId, @tokenHash, @successorHash, @clockOffset, @idle, @grace, @lockTimeout, @Ip, @UserAgent)
             """;
-        var successor = OpaqueToken.Successor(token.Secret, successorKey.Key);
         var parameters = new
         {
             sessionId = token.SessionId,
             tokenHash = token.SecretHash,
-            successorHash = OpaqueToken.Hash(successor),
+            successorHash,
             clockOffset = DbTime.ClockOffset(clock),
             idle = auth.RefreshTokenIdleLifetime,
             grace = auth.RefreshReuseGrace,
-            lockTimeout = $"{(int)auth.RefreshLockTimeout.TotalMilliseconds}ms",
+            lockTimeout = auth.RefreshLockTimeoutSetting,
             origin.Ip,
             origin.UserAgent,
             ct,
@@ -64,13 +70,19 @@ internal sealed class RefreshRotation(NpgsqlDataSource dataSource, RefreshSucces
             { Outcome: "reused" } => new RefreshResult.Reused(),
             { Outcome: "unknown", SessionId: { } id, CurrentHash: { } current, Generation: { } generation }
                 when token.IsAncestorOf(current, generation, successorKey.Key) => await RevokeReusedAsync(conn, id, origin, ct),
-            { Outcome: "rotated", SessionId: { } id, SessionExpiresAt: { } expires, User: { } user, Amr: { } amr } =>
-                new RefreshResult.Rotated(RefreshToken.Format(id, successor), id, DbTime.Utc(expires), user, amr),
-            { Outcome: "grace", SessionId: { } id, SessionExpiresAt: { } expires, User: { } user, Amr: { } amr } =>
-                new RefreshResult.Grace(RefreshToken.Format(id, successor), id, DbTime.Utc(expires), user, amr),
-            _ => new RefreshResult.Invalid(),
+            _ => Renewed(row, successor) ?? new RefreshResult.Invalid(),
         };
     }
+
+    /// <summary>A 'rotated' or 'grace' row as the answer that sets <paramref name="successor"/>; null for any other.</summary>
+    private static RefreshResult? Renewed(Row row, string successor) => row switch
+    {
+        { Outcome: "rotated", SessionId: { } id, SessionExpiresAt: { } expires, User: { } user, Amr: { } amr } =>
+            new RefreshResult.Rotated(RefreshToken.Format(id, successor), id, DbTime.Utc(expires), user, amr),
+        { Outcome: "grace", SessionId: { } id, SessionExpiresAt: { } expires, User: { } user, Amr: { } amr } =>
+            new RefreshResult.Grace(RefreshToken.Format(id, successor), id, DbTime.Utc(expires), user, amr),
+        _ => null,
+    };
 
     /// <summary>An older token of the session came back: revoked, audited and mailed as the function does for the previous one.</summary>
     private async Task<RefreshResult> RevokeReusedAsync(NpgsqlConnection conn, Guid sessionId, RequestOrigin origin, CancellationToken ct)

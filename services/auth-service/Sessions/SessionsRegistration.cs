@@ -9,6 +9,7 @@ internal static class SessionsRegistration
     {
         builder.Services.AddSingleton<SessionStore>().AddSingleton<RefreshRotation>().AddSingleton<RefreshCookie>().AddSingleton<SigninLockout>()
             .AddSingleton<SessionStart>();
+        builder.Services.AddSingleton<RefreshRotationBatcher>().AddHostedService(sp => sp.GetRequiredService<RefreshRotationBatcher>());
         builder.Services.AddSingleton<SessionCache>().AddSingleton<ValidatedTokenCache>();
         builder.Services.AddSingleton<SessionChangeListener>().AddHostedService(sp => sp.GetRequiredService<SessionChangeListener>());
         builder.Services.AddBearerAuthentication();

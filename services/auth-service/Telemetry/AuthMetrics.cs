@@ -42,6 +42,7 @@ public sealed class AuthMetrics
     private readonly UpDownCounter<long> changeListenerConnected;
     private readonly Histogram<double> hashWaitTime;
     private readonly Histogram<double> hashDuration;
+    private readonly Histogram<int> refreshBatchSize;
 
     public AuthMetrics(IMeterFactory meterFactory)
     {
@@ -63,6 +64,9 @@ public sealed class AuthMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
         hashDuration = meter.CreateHistogram("auth.password.hash.duration", "s", "Time one password hash or verification took once it had a slot.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2] });
+        refreshBatchSize = meter.CreateHistogram("auth.refresh.batch.size", "{refresh}",
+            "Refreshes rotated together in one database call (Sessions/RefreshRotationBatcher): 1 when idle, larger under load.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128] });
     }
 
     /// <summary>
@@ -95,6 +99,8 @@ public sealed class AuthMetrics
         RefreshResult.Conflict => "conflict",
         _ => "invalid",
     }));
+
+    public void RefreshBatch(int size) => refreshBatchSize.Record(size);
 
     public void SignupAccepted() => signups.Add(1);
 
