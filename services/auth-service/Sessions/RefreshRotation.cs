@@ -9,13 +9,14 @@ using Npgsql;
 namespace AuthService.Sessions;
 
 /// <summary>
-/// Rotates a refresh token: one call of <c>rotate_refresh_token_v3</c> (<c>rotate_refresh_token_v3.sql</c> beside this
-/// file; v2 stays installed for the previous release's replicas), one round trip. For the newest token of a live
-/// session that is one UPDATE of the session row by the id the token carries (<see cref="RefreshToken"/>). The
-/// successor is an HMAC of the presented secret, so a request retried inside the grace window is answered with the very
-/// same successor and every tab converges on one cookie; only the successor's hash is stored. A reuse is revoked,
-/// audited and mailed to the owner in the database; an older token than the previous one is first proven a genuine
-/// ancestor by walking that HMAC chain here, so a forged token revokes nothing.
+/// Rotates a refresh token. The newest token of a live session is rotated by <see cref="RefreshRotationBatcher"/>,
+/// together with the refreshes arriving alongside it; anything it leaves is one call of <c>rotate_refresh_token_v3</c>
+/// (<c>rotate_refresh_token_v3.sql</c> beside this file; v2 stays installed for the previous release's replicas), one
+/// round trip, which for the newest token is one UPDATE of the session row by the id the token carries
+/// (<see cref="RefreshToken"/>). The successor is an HMAC of the presented secret, so a request retried inside the grace
+/// window is answered with the very same successor and every tab converges on one cookie; only the successor's hash is
+/// stored. A reuse is revoked, audited and mailed to the owner in the database; an older token than the previous one is
+/// first proven a genuine ancestor by walking that HMAC chain here, so a forged token revokes nothing.
 /// </summary>
 internal sealed class RefreshRotation(
     NpgsqlDataSource dataSource, RefreshRotationBatcher batcher, RefreshSuccessorKey successorKey, IOptions<AuthOptions> options, TimeProvider clock)
