@@ -96,6 +96,7 @@ public sealed class RuntimeConfigurationTests
         Assert.True(differences.Count == 0, "Runtime configuration differs: " + string.Join("; ", differences));
         Assert.Equal("false", published["System.Globalization.Invariant"], ignoreCase: true);
         Assert.Equal("false", published["System.GC.Server"], ignoreCase: true);
+        Assert.Equal("0", published["System.Threading.ThreadPool.UnfairSemaphoreSpinLimit"]);
     }
 
     [Fact]
