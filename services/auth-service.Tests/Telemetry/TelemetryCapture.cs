@@ -25,7 +25,10 @@ public sealed class TelemetryCapture
 
     public void AddTo(IServiceCollection services)
     {
-        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddProcessor(new SimpleActivityExportProcessor(new InMemoryExporter<Activity>(spans))));
+        // The service samples nothing when it exports nowhere: this exporter wants OpenTelemetry's default sampler back.
+        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing
+            .SetSampler(new ParentBasedSampler(new AlwaysOnSampler()))
+            .AddProcessor(new SimpleActivityExportProcessor(new InMemoryExporter<Activity>(spans))));
         services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddReader(reader));
     }
 
