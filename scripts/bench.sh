@@ -40,6 +40,8 @@ bench() { # name, then wrk's arguments
   rps[$name]=$(echo "$out" | awk '/Requests\/sec/ { print $2 }')
   p99[$name]=$(echo "$out" | awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 } print v }')
 }
+# CPU time (user + system, in clock ticks) the given processes have used so far: what a path costs each of them.
+cpu_ticks() { local total=0 pid; for pid in "$@"; do [ -r "/proc/$pid/stat" ] && total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat"))); done; echo "$total"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
 fresh_db auth_bench
@@ -82,7 +84,11 @@ BENCH_ACCESS_TOKEN="$access" wrk -t2 -c64 -d3s -s scripts/bench/bearer.lua "$api
 wrk -t2 -c64 -d3s "$api/.well-known/jwks.json" >/dev/null
 
 echo "== POST /auth/refresh (64 sessions on 64 connections, each presenting its newest cookie)"
+cpu_before=$(cpu_ticks "$service"); pg_before=$(cpu_ticks $(pgrep -u postgres postgres || true))
 BENCH_TOKENS="$work/tokens" bench refresh -t"$BENCH_THREADS" -c64 -d"$duration" -s scripts/bench/refresh.lua "$api/auth/refresh"
+cpu_after=$(cpu_ticks "$service"); pg_after=$(cpu_ticks $(pgrep -u postgres postgres || true))
+awk -v s=$((cpu_after - cpu_before)) -v p=$((pg_after - pg_before)) -v n="${rps[refresh]}" -v secs="$seconds" -v hz="$(getconf CLK_TCK)" \
+  'BEGIN { printf "CPU per refresh: service %.0f us, PostgreSQL %.0f us\n", s * 1e6 / hz / (n * secs), p * 1e6 / hz / (n * secs) }'
 echo "== GET /auth/me"
 BENCH_ACCESS_TOKEN="$access" bench me -t2 -c64 -d"$duration" -s scripts/bench/bearer.lua "$api/auth/me"
 echo "== GET /.well-known/jwks.json"
