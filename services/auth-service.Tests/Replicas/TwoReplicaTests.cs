@@ -118,6 +118,42 @@ public sealed class TwoReplicaTests(SmtpReplicasFixture replicas) : IClassFixtur
     }
 
     [Fact]
+    public async Task ManySessionsRefreshedOnBothReplicasAtOnce_EachPairConverges_NothingIsRevoked()
+    {
+        // Every session presents its newest token on both replicas at the same moment, round after round: the two
+        // replicas' batches meet on the same rows (one rotates, the other skips the locked row and finds the retry
+        // in the grace window), and every pair must be answered with one and the same successor.
+        var client = OnA;
+        var email = await client.CreateVerifiedUserAsync();
+        var chains = new List<string>();
+        for (var i = 0; i < 12; i++) chains.Add((await client.SigninAsync(email)).RefreshToken);
+
+        for (var round = 1; round <= 4; round++)
+        {
+            var answers = await Task.WhenAll(chains.Select(async token =>
+                await Task.WhenAll(OnA.RefreshAsync(token), OnB.RefreshAsync(token))));
+            for (var i = 0; i < chains.Count; i++)
+            {
+                var onA = await Sessions.SessionTestKit.NewCookieAsync(answers[i][0]);
+                var onB = await Sessions.SessionTestKit.NewCookieAsync(answers[i][1]);
+                Assert.Equal(onA, onB);
+                chains[i] = onA;
+            }
+        }
+
+        await using var conn = new NpgsqlConnection(replicas.ConnectionString);
+        foreach (var token in chains)
+        {
+            var sessionId = Sessions.SessionTestKit.SessionIdOfRefreshToken(token);
+            var state = await conn.QuerySingleAsync<(DateTime? RevokedAt, int Generation, byte[] CurrentHash)>(
+                "SELECT revoked_at, generation, current_hash FROM sessions WHERE id = @sessionId", new { sessionId });
+            Assert.Null(state.RevokedAt);
+            Assert.Equal(4, state.Generation);
+            Assert.Equal(Sessions.SessionTestKit.SecretHash(token), state.CurrentHash);
+        }
+    }
+
+    [Fact]
     public async Task BothReplicas_PublishByteIdenticalJwks()
     {
         var a = await replicas.A.CreateClient().GetAsync("/.well-known/jwks.json");

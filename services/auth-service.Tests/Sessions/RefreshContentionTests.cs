@@ -6,17 +6,7 @@ using Npgsql;
 namespace AuthService.Tests.Sessions;
 
 /// <summary>Service with Auth:RefreshLockTimeout = 500 ms, so a held session lock answers 409 quickly.</summary>
-public sealed class ShortLockTimeoutFixture : IAsyncLifetime
-{
-    public AuthServiceFactory Factory { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Factory = await AuthServiceFactory.CreateAsync(new Dictionary<string, string?>
-    {
-        ["Auth:RefreshLockTimeout"] = "00:00:00.500",
-    });
-
-    public async Task DisposeAsync() => await Factory.DisposeAsync();
-}
+public sealed class ShortLockTimeoutFixture() : SettingsFixture(new Dictionary<string, string?> { ["Auth:RefreshLockTimeout"] = "00:00:00.500" });
 
 [Trait("Category", "Timing")]
 public sealed class RefreshContentionTests(ShortLockTimeoutFixture fixture) : IClassFixture<ShortLockTimeoutFixture>
