@@ -10,8 +10,8 @@
 -- without this function.
 --
 -- It never waits for a row lock: a session locked by another transaction (its slow path, a revocation, a refresh on
--- another replica) is skipped (SKIP LOCKED), so one busy session cannot hold up a batch, and the rows it does lock
--- it holds from the lock to the commit. A table lock (an operator's ALTER TABLE) is waited for up to p_lock_timeout,
+-- another replica) is skipped (SKIP LOCKED), so one busy session cannot hold up a batch. It locks only the sessions
+-- whose newest hash was presented (a wrong or old token locks nothing), and holds them from the lock to the commit. A table lock (an operator's ALTER TABLE) is waited for up to p_lock_timeout,
 -- as v3 waits; then the batch fails and its refreshes go to v3 one by one.
 -- Two refreshes of one session presenting the same token rotate it once and both match the returned row: they get
 -- the same successor, as v3's grace rule would have given them.
@@ -32,7 +32,8 @@ BEGIN
     WITH presented AS (
         SELECT * FROM unnest(p_session_ids, p_token_hashes, p_successor_hashes) AS p(session_id, token_hash, successor_hash)),
     locked AS (
-        SELECT s.id FROM sessions s WHERE s.id = ANY (p_session_ids) FOR NO KEY UPDATE SKIP LOCKED),
+        SELECT s.id FROM sessions s JOIN presented p ON p.session_id = s.id AND p.token_hash = s.current_hash
+        FOR NO KEY UPDATE OF s SKIP LOCKED),
     rotated AS (
         UPDATE sessions s
         SET previous_hash = s.current_hash, current_hash = p.successor_hash, generation = s.generation + 1,
