@@ -48,8 +48,8 @@ internal static class TelemetryRegistration
                         !http.Request.Path.StartsWithSegments("/healthz") && !http.Request.Path.StartsWithSegments("/readyz"))
                     .AddHttpClientInstrumentation()
                     .AddNpgsql();
-                // Without an exporter no span is built: sampling every request for nobody cost refresh about a tenth
-                // of its CPU. Whoever adds a processor (the tests' in-memory exporter) sets a sampler of its own.
+                // Without an exporter no span is built: every request would pay for spans nobody receives. Whoever
+                // adds a processor (the tests' in-memory exporter) sets a sampler of its own.
                 if (otlp) tracing.AddOtlpExporter();
                 else tracing.SetSampler(new AlwaysOffSampler());
             })
