@@ -34,11 +34,8 @@ internal sealed class RefreshRotation(
         if (token.SessionId is { } sessionId && await batcher.RotateAsync(sessionId, token.SecretHash, successorHash) is { } batched)
             return Renewed(batched, successor) ?? new RefreshResult.Invalid();
 
-        const string sql = """
-            SELECT outcome AS Outcome, session_id AS SessionId, user_id AS UserId, session_expires_at AS SessionExpiresAt,
-                   email AS Email, email_verified AS EmailVerified, display_name AS DisplayName, user_created_at AS UserCreatedAt,
-                   roles AS Roles, amr AS Amr, totp_enabled AS Totp, passkey_count AS Passkeys,
-                   current_hash AS CurrentHash, generation AS Generation
+        const string sql = $"""
+            SELECT {Row.Columns}
             FROM rotate_refresh_token_v3(@sessionId, @tokenHash, @successorHash, @clockOffset, @idle, @grace, @lockTimeout, @Ip, @UserAgent)
             """;
         var parameters = new
@@ -98,6 +95,13 @@ internal sealed class RefreshRotation(
         bool? EmailVerified, string? DisplayName, DateTime? UserCreatedAt, string[]? Roles, string[]? Amr, bool? Totp, int? Passkeys,
         byte[]? CurrentHash, int? Generation)
     {
+        /// <summary>The rotation functions' columns (v3 and the batch's rotate_refresh_tokens_v1 return the same) under this record's names.</summary>
+        public const string Columns = """
+            outcome AS Outcome, session_id AS SessionId, user_id AS UserId, session_expires_at AS SessionExpiresAt,
+            email AS Email, email_verified AS EmailVerified, display_name AS DisplayName, user_created_at AS UserCreatedAt,
+            roles AS Roles, amr AS Amr, totp_enabled AS Totp, passkey_count AS Passkeys, current_hash AS CurrentHash, generation AS Generation
+            """;
+
         // Dapper reports text[] as System.Array, which matches no constructor parameter: it builds the row
         // through this constructor and the init setters instead.
         private Row() : this("", null, null, null, null, null, null, null, null, null, null, null, null, null) { }

@@ -70,11 +70,8 @@ internal sealed class RefreshRotationBatcher(
 
     private async Task RotateBatchAsync(List<PendingRotation> batch)
     {
-        const string sql = """
-            SELECT outcome AS Outcome, session_id AS SessionId, user_id AS UserId, session_expires_at AS SessionExpiresAt,
-                   email AS Email, email_verified AS EmailVerified, display_name AS DisplayName, user_created_at AS UserCreatedAt,
-                   roles AS Roles, amr AS Amr, totp_enabled AS Totp, passkey_count AS Passkeys,
-                   current_hash AS CurrentHash, generation AS Generation
+        const string sql = $"""
+            SELECT {RefreshRotation.Row.Columns}
             FROM rotate_refresh_tokens_v1(@sessionIds, @tokenHashes, @successorHashes, @clockOffset, @idle, @lockTimeout)
             """;
         metrics.RefreshBatch(batch.Count);
