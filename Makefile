@@ -115,6 +115,7 @@ bench-import: deps-run restore publish
 
 ## bench: wrk against a Release build (refresh, /auth/me, JWKS, signin) and, in the same run, the references the
 ## goals are stated against: pgbench (UPDATE + INSERT, bare UPDATE), Kestrel serving a constant JSON (bench/ConstantJson),
-## ASP.NET Core Identity's API endpoints (bench/PeerIdentity), cold start and idle RSS (scripts/bench-start.sh); prints the ratios
+## Kestrel signing an access token per POST without a database (bench/SignedToken), ASP.NET Core Identity's API endpoints
+## (bench/PeerIdentity), cold start and idle RSS (scripts/bench-start.sh); prints the ratios
 bench: deps-run restore
 	./scripts/bench.sh

@@ -4,6 +4,7 @@
 # they are judged against, on the same cluster and cores:
 #   - pgbench: the bare rotation transaction (UPDATE one row by primary key + INSERT one row) and a bare UPDATE
 #   - Kestrel answering a constant small JSON (bench/ConstantJson)
+#   - Kestrel answering each POST with a new cookie and an ES256 access token, no database (bench/SignedToken)
 #   - the peer: ASP.NET Core Identity's MapIdentityApi on EF Core + Npgsql (bench/PeerIdentity)
 #   - the published build's cold start to /readyz and idle RSS (scripts/bench-start.sh)
 # Absolute figures vary from machine to machine; the ratios at the end are what the goals are stated in.
@@ -51,10 +52,13 @@ fresh_db auth_bench_start
 dotnet publish services/auth-service -c Release -o "$work/bin" --nologo -v quiet >/dev/null
 dotnet publish bench/PeerIdentity -c Release -o "$work/peer" --nologo -v quiet >/dev/null
 dotnet publish bench/ConstantJson -c Release -o "$work/constant" --nologo -v quiet >/dev/null
+dotnet publish bench/SignedToken -c Release -o "$work/signed" --nologo -v quiet >/dev/null
 connection="Host=127.0.0.1;Port=$pg_port;Username=postgres;Maximum Pool Size=64"
 
-# --- auth-service
-ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning RateLimits__Enabled=false \
+# --- auth-service, configured as in production (no developer pages, no dev mailbox, secure cookie), but for the
+# rate limits: one client on loopback would meet them at once.
+ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning RateLimits__Enabled=false \
+  Auth__Issuer="$api" Auth__KeyEncryptionKey="$(printf 'bench key-encryption key 32 byte' | base64)" \
   ConnectionStrings__Postgres="$connection;Database=auth_bench" \
   "$work/bin/AuthService" --contentRoot "$work/bin" --urls "$api" >"$work/service.log" 2>&1 &
 service=$!; pids+=("$service")
@@ -62,19 +66,15 @@ wait_ready "$api/readyz"
 
 email="bench-$RANDOM@example.com"; password="a benchmark passphrase 2024"
 curl -fs "$api/auth/signup" -H 'Content-Type: application/json' -d "{\"email\":\"$email\",\"password\":\"$password\"}" >/dev/null
-# The outbox sends the mail shortly after the answer: wait for it.
-token=""
-for _ in $(seq 100); do
-  token=$(curl -fs "$api/dev/emails?to=$email" | grep -o 'verify-email?token=[A-Za-z0-9_-]*' | head -1 | cut -d= -f2 || true)
-  [ -n "$token" ] && break; sleep 0.1
-done
-curl -fs "$api/auth/verify-email" -H 'Content-Type: application/json' -d "{\"token\":\"$token\"}" >/dev/null
+# Production has no mailbox to read the verification link from: the account is verified in the database.
+psql_ -d auth_bench -qc "UPDATE users SET email_verified_at = now() WHERE email = '$email'" >/dev/null
+export BENCH_COOKIE=__Secure-refresh_token
 
 : >"$work/warmup-tokens"; : >"$work/tokens"
 for i in $(seq 128); do
   out="$work/tokens"; [ "$i" -le 64 ] && out="$work/warmup-tokens"
   curl -fs -D - -o "$work/signin.json" "$api/auth/signin" -H 'Content-Type: application/json' \
-    -d "{\"email\":\"$email\",\"password\":\"$password\"}" | grep -io 'refresh_token=[^;]*' | cut -d= -f2 >>"$out"
+    -d "{\"email\":\"$email\",\"password\":\"$password\"}" | grep -io "$BENCH_COOKIE=[^;]*" | cut -d= -f2 >>"$out"
 done
 access=$(sed -E 's/.*"accessToken":"([^"]+)".*/\1/' "$work/signin.json")
 
@@ -122,6 +122,17 @@ echo "== Kestrel, a constant small JSON"
 bench constant -t2 -c64 -d"$duration" "http://127.0.0.1:$constant_port/"
 kill "${pids[-1]}"
 
+# --- Kestrel signing an access token per request: refresh's answer without its database
+signed_port=$((port + 3))
+"$work/signed/SignedToken" --urls "http://127.0.0.1:$signed_port" >"$work/signed.log" 2>&1 &
+pids+=("$!")
+for _ in $(seq 300); do curl -s -o /dev/null "http://127.0.0.1:$signed_port/" && break; sleep 0.1; done
+seq -f 'chain-%g' 64 >"$work/signed-tokens"
+BENCH_TOKENS="$work/signed-tokens" wrk -t"$BENCH_THREADS" -c64 -d3s -s scripts/bench/refresh.lua "http://127.0.0.1:$signed_port/auth/refresh" >/dev/null
+echo "== Kestrel, a new cookie and an ES256 access token per POST (no database)"
+BENCH_TOKENS="$work/signed-tokens" bench signed -t"$BENCH_THREADS" -c64 -d"$duration" -s scripts/bench/refresh.lua "http://127.0.0.1:$signed_port/auth/refresh"
+kill "${pids[-1]}"
+
 # --- the peer: ASP.NET Core Identity's API endpoints
 Logging__LogLevel__Default=Warning ConnectionStrings__Postgres="$connection;Database=auth_bench_peer" \
   dotnet "$work/peer/PeerIdentity.dll" --urls "$peer" >"$work/peer.log" 2>&1 &
@@ -160,6 +171,7 @@ echo "== summary (64 connections; ratios within this run)"
 printf '%-26s %10s %9s   %-34s %10s %7s\n' "path" "req/s" "p99 ms" "reference" "ref req/s" "ratio"
 row() { printf '%-26s %10.0f %9s   %-34s %10.0f %7s\n' "$1" "${rps[$2]}" "${p99[$2]:--}" "$3" "${rps[$4]}" "$(ratio "${rps[$2]}" "${rps[$4]}")"; }
 row "POST /auth/refresh" refresh "pgbench UPDATE + INSERT" pg_rotation
+row "POST /auth/refresh" refresh "Kestrel + ES256 token, no database" signed
 row "POST /auth/refresh" refresh "peer POST /refresh" peer_refresh
 row "GET /auth/me" me "peer GET /manage/info" peer_me
 row "GET /.well-known/jwks.json" jwks "Kestrel constant JSON" constant

@@ -1,0 +1,1 @@
+internal sealed record TokenUserMfa(bool Totp, int Passkeys);
