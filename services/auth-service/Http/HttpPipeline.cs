@@ -58,7 +58,7 @@ public static class HttpPipeline
         app.UseStatusCodePages(Problems.WriteForStatusAsync);
         app.Use(SecurityHeaders);
         app.Use(LimitBody);
-        app.UseCors();
+        app.UseCorsWithoutReflection();
         app.Use(WaitForStartup(app.Services.GetRequiredService<StartupGate>()));
         app.UseRateLimiter();
         if (app.Services.GetRequiredService<IOptions<DevEndpointsOptions>>().Value.Enabled)
@@ -67,6 +67,21 @@ public static class HttpPipeline
             app.UseStaticFiles();
         }
         return app;
+    }
+
+    /// <summary>
+    /// <c>UseCors()</c>, but the middleware is called directly: <c>UseMiddleware</c> calls an <c>Invoke</c> with a service
+    /// parameter through reflection under Native AOT, on every request. The policy provider is stateless (it reads options).
+    /// </summary>
+    private static void UseCorsWithoutReflection(this WebApplication app)
+    {
+        var services = app.Services;
+        var policies = services.GetRequiredService<ICorsPolicyProvider>();
+        app.Use(next =>
+        {
+            var cors = new CorsMiddleware(next, services.GetRequiredService<ICorsService>(), services.GetRequiredService<ILoggerFactory>());
+            return http => cors.Invoke(http, policies);
+        });
     }
 
     /// <summary>Added as the response starts, so answers the exception handler rewrites carry them too.</summary>
@@ -127,11 +142,15 @@ public static class HttpPipeline
         return true;
     }
 
-    private static Func<HttpContext, RequestDelegate, Task> WaitForStartup(StartupGate gate) => async (http, next) =>
+    private static Func<HttpContext, RequestDelegate, Task> WaitForStartup(StartupGate gate) => (http, next) =>
+        gate.IsOpen || http.Request.Path.StartsWithSegments("/healthz") || http.Request.Path.StartsWithSegments("/readyz")
+            ? next(http)
+            : WaitThenNextAsync(gate, http, next);
+
+    /// <summary>A cold start is waited out; a database known to be unreachable is answered at once.</summary>
+    private static async Task WaitThenNextAsync(StartupGate gate, HttpContext http, RequestDelegate next)
     {
-        // A cold start is waited out; a database known to be unreachable is answered at once.
-        if (!gate.IsOpen && !http.Request.Path.StartsWithSegments("/healthz") && !http.Request.Path.StartsWithSegments("/readyz")
-            && !await gate.WaitAsync(TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(250), http.RequestAborted))
+        if (!await gate.WaitAsync(TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(250), http.RequestAborted))
         {
             http.Response.Headers.RetryAfter = "5";
             await Problems.WriteAsync(http, 503, ErrorCodes.ServiceUnavailable,
@@ -139,5 +158,5 @@ public static class HttpPipeline
             return;
         }
         await next(http);
-    };
+    }
 }

@@ -18,35 +18,37 @@ internal static class SessionCacheInvalidation
     public static WebApplication UseSessionCacheInvalidation(this WebApplication app)
     {
         var cache = app.Services.GetRequiredService<SessionCache>();
-        app.Use(async (http, next) =>
-        {
-            if (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || HttpMethods.IsOptions(http.Request.Method))
-            {
-                await next(http);
-                return;
-            }
-            var invalidated = false;
-            void Invalidate()
-            {
-                if (invalidated) return;
-                invalidated = true;
-                if (http.GetEndpoint() is { } endpoint && endpoint.Metadata.GetMetadata<Sessions.KeepsSessionCache>() is null) cache.Clear();
-            }
-            http.Response.OnStarting(() =>
-            {
-                Invalidate();
-                return Task.CompletedTask;
-            });
-            try
-            {
-                await next(http);
-            }
-            finally
-            {
-                // A caller that went away gets no answer, so OnStarting may never run; its change may have committed.
-                if (http.RequestAborted.IsCancellationRequested) Invalidate();
-            }
-        });
+        // Decided before the endpoint runs, on the endpoint routing matched: most requests pass straight through.
+        app.Use((http, next) => ChangesState(http) ? InvalidateAfterAsync(http, next, cache) : next(http));
         return app;
+    }
+
+    private static bool ChangesState(HttpContext http) =>
+        !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method) && !HttpMethods.IsOptions(http.Request.Method)
+        && http.GetEndpoint() is { } endpoint && endpoint.Metadata.GetMetadata<Sessions.KeepsSessionCache>() is null;
+
+    private static async Task InvalidateAfterAsync(HttpContext http, RequestDelegate next, SessionCache cache)
+    {
+        var invalidated = false;
+        void Invalidate()
+        {
+            if (invalidated) return;
+            invalidated = true;
+            cache.Clear();
+        }
+        http.Response.OnStarting(() =>
+        {
+            Invalidate();
+            return Task.CompletedTask;
+        });
+        try
+        {
+            await next(http);
+        }
+        finally
+        {
+            // A caller that went away gets no answer, so OnStarting may never run; its change may have committed.
+            if (http.RequestAborted.IsCancellationRequested) Invalidate();
+        }
     }
 }
