@@ -284,6 +284,36 @@ public sealed class SessionCacheTests(CachingReplicasFixture replicas) : IClassF
     }
 
     [Fact]
+    public async Task StateChangingRequestThatFails_StillEmptiesTheCacheOnThatReplica()
+    {
+        // A request that failed may have committed part of its change before it threw; the replica must not trust its
+        // cache after it. The error page clears the request's endpoint, so the decision is made on the endpoint routing
+        // matched, before the endpoint runs.
+        var session = await OnB.SignupAndSigninAsync();
+        var before = await WarmOnBAsync(session);
+        await ExecuteUnnotifiedAsync("UPDATE users SET display_name = 'Unnotified' WHERE id = @id", new { id = UserId(session) });
+        await ExecuteAsync("""
+            CREATE FUNCTION test_refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+            CREATE TRIGGER test_refuse_update BEFORE UPDATE ON users FOR EACH ROW WHEN (NEW.display_name = 'Refused') EXECUTE FUNCTION test_refuse_update();
+            """, new { });
+        try
+        {
+            Assert.Equal(before.GetProperty("displayName").ToString(),
+                (await MeAsync(await OnB.GetWithBearerAsync("/auth/me", session.AccessToken)))!.Value.GetProperty("displayName").ToString());
+
+            await ProblemAssert.IsProblemAsync(
+                await OnB.SendWithBearerAsync(HttpMethod.Patch, "/auth/me", session.AccessToken, new { displayName = "Refused" }),
+                HttpStatusCode.InternalServerError, "internal_error");
+
+            Assert.Equal("Unnotified", (await MeAsync(await OnB.GetWithBearerAsync("/auth/me", session.AccessToken)))!.Value.GetProperty("displayName").GetString());
+        }
+        finally
+        {
+            await ExecuteAsync("DROP TRIGGER test_refuse_update ON users; DROP FUNCTION test_refuse_update()", new { });
+        }
+    }
+
+    [Fact]
     public async Task ChangeOnAReplica_ShowsThereAtOnce()
     {
         var session = await OnB.SignupAndSigninAsync();
