@@ -75,6 +75,36 @@ public sealed class PublishedBuildRouteTests(PublishedServiceFixture published, 
         RawSocketFuzzTests.AssertRawRequestNeverGets5xxAsync(published.Service.BaseAddress, name, raw);
 
     [Fact]
+    public async Task Cors_OnThePublishedExecutable_AnswersTheConfiguredOriginOnly()
+    {
+        // The CORS middleware is wired by hand (HttpPipeline.UseCorsWithoutReflection), which only the executable's
+        // trimmed, reflection-free build can prove works: an instance of its own (its own database and key-encryption key)
+        // with an SPA origin.
+        const string allowed = "https://app.test";
+        await using var service = await PublishedService.StartAsync(await (await PostgresServer.GetAsync()).CreateDatabaseAsync(),
+            new Dictionary<string, string> { ["Auth__AllowedOrigins__0"] = allowed });
+        using var http = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+        using var fromApp = await http.SendAsync(RefreshPreflight(allowed));
+        Assert.True(fromApp.IsSuccessStatusCode, $"preflight answered {(int)fromApp.StatusCode}");
+        Assert.Equal(allowed, AbuseKit.Header(fromApp, "Access-Control-Allow-Origin"));
+        Assert.Equal("true", AbuseKit.Header(fromApp, "Access-Control-Allow-Credentials"));
+        Assert.Contains("x-requested-with", AbuseKit.Header(fromApp, "Access-Control-Allow-Headers"), StringComparison.OrdinalIgnoreCase);
+
+        using var fromElsewhere = await http.SendAsync(RefreshPreflight("https://evil.test"));
+        Assert.DoesNotContain(fromElsewhere.Headers, h => h.Key.StartsWith("Access-Control-", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static HttpRequestMessage RefreshPreflight(string origin)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Options, "/auth/refresh");
+        request.Headers.TryAddWithoutValidation("Origin", origin);
+        request.Headers.Add("Access-Control-Request-Method", "POST");
+        request.Headers.Add("Access-Control-Request-Headers", "x-requested-with");
+        return request;
+    }
+
+    [Fact]
     public async Task SecondFactorJourney_OnThePublishedExecutable()
     {
         // TOTP on, signin with a code, new recovery codes, export: the bodies the route walk's
