@@ -11,8 +11,9 @@
 --
 -- It never waits for a row lock: a session locked by another transaction (its slow path, a revocation, a refresh on
 -- another replica) is skipped (SKIP LOCKED), so one busy session cannot hold up a batch. It locks only the sessions
--- whose newest hash was presented (a wrong or old token locks nothing), and holds them from the lock to the commit. A table lock (an operator's ALTER TABLE) is waited for up to p_lock_timeout,
--- as v3 waits; then the batch fails and its refreshes go to v3 one by one.
+-- whose newest hash was presented (a wrong or old token locks nothing), and holds them from the lock to the commit.
+-- A table lock (an operator's ALTER TABLE) is waited for up to p_lock_timeout, as v3 waits; then the batch fails and
+-- its refreshes go to v3 one by one.
 -- Two refreshes of one session presenting the same token rotate it once and both match the returned row: they get
 -- the same successor, as v3's grace rule would have given them.
 CREATE OR REPLACE FUNCTION rotate_refresh_tokens_v1(
